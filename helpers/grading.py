@@ -1,0 +1,116 @@
+"""nbgrader plumbing shared by the notebook generator and the grading tests.
+
+Not part of any lesson. ``solutions/NN_topic.ipynb`` are flat files; nbgrader
+wants a course directory with ``source/<assignment>/<notebook>.ipynb``. Each
+notebook is one assignment named after its stem. :func:`course_directory`
+lays out such a directory with the course's ``nbgrader_config.py``, and
+:func:`nbgrader` runs nbgrader's own command line inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+NOTEBOOKS = REPO / "notebooks"
+COURSE_ID = "object-recognition"
+CELL_TIMEOUT_S = 600  # per cell while grading; training cells run a subset then
+
+NBGRADER_CONFIG = f"""\
+c = get_config()  # noqa: F821 (nbgrader's config loader defines it)
+c.CourseDirectory.course_id = {COURSE_ID!r}
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.Execute.timeout = {CELL_TIMEOUT_S}
+c.Execute.interrupt_on_timeout = True
+"""
+
+
+def solution_names() -> list[str]:
+    """Stems of the source notebooks, in course order."""
+    return sorted(p.stem for p in SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def course_directory(root: Path, names: list[str] | None = None) -> Path:
+    """Lay out an nbgrader course directory at ``root`` with the given sources."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+    for name in names or solution_names():
+        folder = root / "source" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SOLUTIONS / f"{name}.ipynb", folder / f"{name}.ipynb")
+    return root
+
+
+def nbgrader(root: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in course directory ``root``; raise with its log on failure."""
+    # nbgrader runs `alembic` from PATH: put this environment's scripts first.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "PATH": path, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed with exit code {result.returncode}:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def release(root: Path, name: str) -> Path:
+    """Generate the student version of assignment ``name``; return its path."""
+    nbgrader(root, "generate_assignment", name, "--force")
+    return root / "release" / name / f"{name}.ipynb"
+
+
+def submit(root: Path, name: str, student: str, notebook: Path) -> None:
+    """Place ``notebook`` as ``student``'s submission of assignment ``name``."""
+    folder = root / "submitted" / student / name
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, folder / f"{name}.ipynb")
+
+
+def autograde(root: Path, name: str, student: str) -> None:
+    """Autograde ``student``'s submission of assignment ``name`` with nbgrader."""
+    nbgrader(root, "autograde", name, "--student", student, "--force")
+
+
+def scores(root: Path, name: str, student: str) -> dict[str, tuple[float, float]]:
+    """``{grade_id: (score, max_score)}`` for every graded cell of a submission."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gradebook:
+        notebook = gradebook.find_submission_notebook(name, name, student)
+        return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
+
+
+def normalised(path: Path) -> str:
+    """A notebook's JSON in nbformat's canonical form (for comparing generations)."""
+    return nbformat.writes(nbformat.read(path, as_version=4))
+
+
+def generate_notebooks(out: Path = NOTEBOOKS) -> list[Path]:
+    """Regenerate every student notebook in ``out`` from ``solutions/``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = course_directory(Path(tmp) / "course")
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in solution_names():
+            target = out / f"{name}.ipynb"
+            target.write_text(normalised(release(root, name)))
+            written.append(target)
+        for stale in set(out.glob("*.ipynb")) - set(written):
+            stale.unlink()
+    return written
+
+
+if __name__ == "__main__":
+    for path in generate_notebooks():
+        print(f"wrote {path.relative_to(REPO)}")

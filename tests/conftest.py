@@ -1,0 +1,5 @@
+"""Test-wide settings: headless plotting, and no TensorFlow-before-triton crash."""
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")

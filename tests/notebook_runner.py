@@ -1,0 +1,51 @@
+"""Executing notebooks for the tests: one kernel per notebook, a cell timeout, outputs collected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+CELL_TIMEOUT_S = 600
+
+# Run before the notebook, then dropped: a warning from the course's own code
+# (the notebook itself or helpers) becomes an error.
+STRICT_WARNINGS = """\
+import warnings
+warnings.filterwarnings("error", module=r"(__main__|helpers(\\..*)?)$")
+"""
+
+
+def execute(path: Path, cwd: Path, strict: bool = False) -> nbformat.NotebookNode:
+    """Execute notebook ``path`` in ``cwd``; errors are kept in the outputs, not raised."""
+    nb = nbformat.read(path, as_version=4)
+    if strict:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(STRICT_WARNINGS, id="strict-warnings"))
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}})
+    client.execute()
+    if strict:
+        nb.cells.pop(0)
+    return nb
+
+
+def errors(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
+    """``(cell id, error name, error value)`` for every cell that raised."""
+    return [
+        (cell.get("id", "?"), out.ename, out.evalue)
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "error"
+    ]
+
+
+def stderr(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """``(cell id, text)`` for everything a cell wrote to standard error (warnings among it)."""
+    return [
+        (cell.get("id", "?"), out.text)
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.output_type == "stream" and out.name == "stderr"
+    ]

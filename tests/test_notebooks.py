@@ -1,0 +1,108 @@
+"""Every notebook: its structure, its execution, its generation and its grading round trip.
+
+Select one notebook's tests with ``-k``, e.g. ``python3 course.py test -k 01_task_taxonomy``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+from notebook_runner import errors, execute, stderr
+
+from helpers import grading
+
+NAMES = grading.solution_names()
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_exercise(cell) -> bool:
+    return nbgrader_meta(cell).get("solution", False) and not nbgrader_meta(cell).get("grade", False)
+
+
+def is_test(cell) -> bool:
+    return nbgrader_meta(cell).get("grade", False) and not nbgrader_meta(cell).get("solution", False)
+
+
+def test_course_has_notebooks():
+    assert NAMES[:1] == ["00_getting_started"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_source_structure(name):
+    """Each exercise is followed by a test cell with points, a visible part and hidden tests."""
+    nb = nbformat.read(grading.SOLUTIONS / f"{name}.ipynb", as_version=4)
+    ids = [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c)]
+    assert len(ids) == len(set(ids)), f"duplicate grade ids in {name}"
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    exercises = [i for i, c in enumerate(cells) if is_exercise(c)]
+    assert exercises, f"{name} has no exercise"
+    for position, i in enumerate(exercises):
+        end = exercises[position + 1] if position + 1 < len(exercises) else len(cells)
+        assert any(is_test(c) for c in cells[i + 1 : end]), f"exercise {nbgrader_meta(cells[i])['grade_id']} has no test cell after it"
+        source = cells[i].source
+        assert "### BEGIN SOLUTION" in source and "### END SOLUTION" in source
+        assert re.search(r"^def \w+\(", source, re.M), "exercises live inside functions"
+    for cell in filter(is_test, cells):
+        meta = nbgrader_meta(cell)
+        assert meta.get("points", 0) > 0 and meta.get("locked"), meta["grade_id"]
+        visible, _, rest = cell.source.partition("### BEGIN HIDDEN TESTS")
+        assert "### END HIDDEN TESTS" in rest, f"{meta['grade_id']} has no hidden tests"
+        assert re.search(r"^(check_\w+|assert)\b", visible, re.M), f"{meta['grade_id']} has no visible check"
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    for heading in ("Learning goals", "Time:", "## Summary"):
+        assert heading in text, f"{name} lacks '{heading}'"
+
+
+@pytest.mark.parametrize("folder", [grading.SOLUTIONS, grading.NOTEBOOKS], ids=["solutions", "notebooks"])
+def test_committed_notebooks_have_no_outputs(folder):
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name} cell {cell.id} has outputs"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_executes(name, tmp_path):
+    """Top to bottom on the full data: no error, no warning from the course's own code, nothing on stderr."""
+    nb = execute(grading.SOLUTIONS / f"{name}.ipynb", tmp_path, strict=True)
+    assert errors(nb) == []
+    assert stderr(nb) == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_notebook_fails_only_on_stubs(name, tmp_path):
+    nb = execute(grading.NOTEBOOKS / f"{name}.ipynb", tmp_path)
+    found = errors(nb)
+    assert found, "the untouched student notebook raised nothing"
+    assert {ename for _, ename, _ in found} == {"NotImplementedError"}, found
+
+
+def test_notebooks_match_a_fresh_generation(tmp_path):
+    """notebooks/ is exactly what `python3 course.py generate` makes from solutions/."""
+    fresh = grading.generate_notebooks(out=tmp_path)
+    assert sorted(p.name for p in grading.NOTEBOOKS.glob("*.ipynb")) == sorted(p.name for p in fresh)
+    for path in fresh:
+        committed = (grading.NOTEBOOKS / path.name).read_text()
+        assert committed == path.read_text(), f"notebooks/{path.name} is stale: run `python3 course.py generate`"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_grading_round_trip(name, tmp_path):
+    """Through nbgrader: the solution earns every point, the untouched release none."""
+    root = grading.course_directory(tmp_path / "course", [name])
+    released = grading.release(root, name)
+    grading.submit(root, name, "solution", grading.SOLUTIONS / f"{name}.ipynb")
+    grading.submit(root, name, "untouched", released)
+    for student in ("solution", "untouched"):
+        grading.autograde(root, name, student)
+    full = grading.scores(root, name, "solution")
+    zero = grading.scores(root, name, "untouched")
+    assert full and set(full) == set(zero)
+    assert {k: v[0] for k, v in full.items()} == {k: v[1] for k, v in full.items()}, "the solution lost points"
+    assert {k: v[0] for k, v in zero.items()} == dict.fromkeys(zero, 0), "the untouched notebook earned points"
