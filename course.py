@@ -50,7 +50,8 @@ def environment_python() -> Path:
 def install(python: Path) -> None:
     """Install the pins and ``helpers`` and register the kernel, unless already done for these files."""
     digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in ("requirements.txt", "pyproject.toml"))).hexdigest()
-    prefix = Path(subprocess.run([python, "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, check=True).stdout.strip())
+    query = subprocess.run([python, "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, check=True)
+    prefix = Path(query.stdout.strip())
     stamp = prefix / ".object-recognition-installed"
     if stamp.is_file() and stamp.read_text().strip() == digest:
         return

@@ -80,8 +80,11 @@ def check_close(name: str, actual, expected, tol: float = 1e-6, hint: str | None
         raise _fail(name, "result contains NaN or infinity", hint)
     error = rel_error(a, e)
     if not error <= tol:
-        where = np.unravel_index(np.argmax(np.abs(a - e)), a.shape) if a.ndim else ()
-        detail = f"; largest difference at {tuple(int(i) for i in where)}: expected {e[where]:.6g}, got {a[where]:.6g}" if a.ndim else f": expected {float(e):.6g}, got {float(a):.6g}"
+        if a.ndim:
+            where = np.unravel_index(np.argmax(np.abs(a - e)), a.shape)
+            detail = f"; largest difference at {tuple(int(i) for i in where)}: expected {e[where]:.6g}, got {a[where]:.6g}"
+        else:
+            detail = f": expected {float(e):.6g}, got {float(a):.6g}"
         raise _fail(name, f"relative error {error:.2e} exceeds {tol:.0e}{detail}", hint)
     _passed(name, f"relative error {error:.1e}, tolerance {tol:.0e}")
 
@@ -90,9 +93,10 @@ def check_close_up_to_sign(name: str, actual, expected, tol: float = 1e-6, hint:
     """Columns of ``actual`` equal those of ``expected`` up to a sign each.
 
     Eigenvectors and singular vectors are defined only up to sign, so each
-    column of ``actual`` is flipped to agree with ``expected`` before comparing.
+    column of ``actual`` is flipped to agree with ``expected`` before comparing;
+    a 1-D array is one vector, flipped as a whole.
     """
-    a, e = np.atleast_2d(np.asarray(actual, dtype=np.float64)), np.atleast_2d(np.asarray(expected, dtype=np.float64))
+    a, e = np.atleast_1d(np.asarray(actual, dtype=np.float64)), np.atleast_1d(np.asarray(expected, dtype=np.float64))
     if a.shape != e.shape:
         raise _fail(name, f"expected shape {e.shape}, got {a.shape}", hint)
     signs = np.where(np.sum(a * e, axis=0) < 0, -1.0, 1.0)

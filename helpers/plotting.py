@@ -16,8 +16,9 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
-# Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies.
-OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000")
+# Okabe & Ito (2008), distinguishable under the common colour-vision deficiencies
+# (their black left out: it vanishes on dark images).
+OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 
 
 def _grid(n: int, ncols: int, size: float):
@@ -82,7 +83,8 @@ def confusion_matrix(y_true, y_pred, class_names: Sequence[str] | None = None, n
     ax.set_ylabel("true")
     threshold = values.max() / 2
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:.2f}" if normalize else str(v), ha="center", va="center", fontsize=7, color="black" if v > threshold else "white")
+        text = f"{v:.2f}" if normalize else str(v)
+        ax.text(j, i, text, ha="center", va="center", fontsize=7, color="black" if v > threshold else "white")
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -105,11 +107,14 @@ def feature_maps(maps, names: Sequence[str] | None = None, ncols: int = 8, title
     return image_grid(maps, labels=names, ncols=ncols, cmap="viridis", size=1.6, title=title)
 
 
-def boxes_and_masks(image, boxes: Sequence = (), labels: Sequence[str] | None = None, masks: Sequence | None = None, title: str | None = None, ax=None):
+def boxes_and_masks(
+    image, boxes: Sequence = (), labels: Sequence[str] | None = None, masks: Sequence | None = None, title: str | None = None, ax=None
+):
     """Draw ``image`` with boxes ``(row0, col0, row1, col1)`` and translucent masks.
 
     Boxes follow scikit-image's convention: rows then columns, the end
-    exclusive. Box ``i`` and mask ``i`` share colour ``i`` of the palette.
+    exclusive. Box ``i`` and mask ``i`` share colour ``i`` of the palette;
+    box labels, if given, go in a legend beside the image.
     """
     fig, ax = plt.subplots(figsize=(5, 5)) if ax is None else (ax.figure, ax)
     image = np.asarray(image)
@@ -120,9 +125,10 @@ def boxes_and_masks(image, boxes: Sequence = (), labels: Sequence[str] | None = 
         ax.imshow(overlay)
     for i, (r0, c0, r1, c1) in enumerate(boxes):
         colour = OKABE_ITO[i % len(OKABE_ITO)]
-        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor=colour, linewidth=2))
-        if labels is not None:
-            ax.text(c0, r0 - 2, str(labels[i]), color="black", fontsize=9, va="bottom", bbox={"facecolor": colour, "edgecolor": "none", "pad": 1.5})
+        label = None if labels is None else str(labels[i])
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor=colour, linewidth=2, label=label))
+    if labels is not None and len(boxes):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, frameon=False)
     ax.axis("off")
     if title:
         ax.set_title(title)

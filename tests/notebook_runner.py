@@ -22,7 +22,8 @@ def execute(path: Path, cwd: Path, strict: bool = False) -> nbformat.NotebookNod
     nb = nbformat.read(path, as_version=4)
     if strict:
         nb.cells.insert(0, nbformat.v4.new_code_cell(STRICT_WARNINGS, id="strict-warnings"))
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(cwd)}})
+    resources = {"metadata": {"path": str(cwd)}}
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, resources=resources)
     client.execute()
     if strict:
         nb.cells.pop(0)

@@ -1,0 +1,11 @@
+"""ruff passes on the whole repository, notebooks included."""
+
+import subprocess
+import sys
+
+from helpers.grading import REPO
+
+
+def test_ruff_passes():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise", "."], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
