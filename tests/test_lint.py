@@ -7,5 +7,6 @@ from helpers.grading import REPO
 
 
 def test_ruff_passes():
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise", "."], cwd=REPO, capture_output=True, text=True)
+    command = [sys.executable, "-m", "ruff", "check", "--output-format", "concise", "."]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
