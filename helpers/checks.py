@@ -64,10 +64,11 @@ def check_equal(name: str, actual, expected, hint: str | None = None) -> None:
         raise _fail(name, f"expected shape {e.shape}, got {a.shape}", hint)
     if not np.array_equal(a, e):
         if a.ndim == 0:
-            raise _fail(name, f"expected {expected!r}, got {actual!r}", hint)
+            raise _fail(name, f"expected {e.item()!r}, got {a.item()!r}", hint)
         wrong = np.argwhere(a != e)
         first = tuple(int(i) for i in wrong[0])
-        raise _fail(name, f"{len(wrong)} of {a.size} values differ; first at {first}: expected {e[first]!r}, got {a[first]!r}", hint)
+        want, got = e[first].item(), a[first].item()
+        raise _fail(name, f"{len(wrong)} of {a.size} values differ; first at {first}: expected {want!r}, got {got!r}", hint)
     _passed(name)
 
 

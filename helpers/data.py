@@ -164,9 +164,9 @@ def read_idx(data: bytes) -> np.ndarray:
     """Parse an IDX file (optionally gzip-compressed) of unsigned bytes."""
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
-    zero, dtype, ndim = struct.unpack(">HBB", data[:4])
-    if zero != 0 or dtype != 0x08:
+    if len(data) < 4 or data[:3] != b"\x00\x00\x08" or len(data) < 4 + 4 * data[3]:
         raise ValueError("not an IDX file of unsigned bytes")
+    ndim = data[3]
     shape = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim])
     pixels = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if pixels.size != int(np.prod(shape)):
@@ -184,19 +184,19 @@ def mnist_torchvision_root() -> Path:
     raw = CACHE_DIR / "MNIST" / "raw"
     stamp = raw / "SHA256SUMS"
     expected = f"{REGISTRY['mnist'].sha256}  mnist.npz\n"
+    names = [f"{prefix}-{kind}-ubyte" for prefix in ("train", "t10k") for kind in ("images-idx3", "labels-idx1")]
     if stamp.is_file():
         lines = stamp.read_text().splitlines(keepends=True)
-        if lines and lines[0] == expected and all(
-            (raw / f).is_file() and sha256_of(raw / f) == h for h, f in (ln.split() for ln in lines[1:])
+        recorded = dict(reversed(line.split()) for line in lines[1:] if len(line.split()) == 2)
+        if lines[:1] == [expected] and sorted(recorded) == sorted(names) and all(
+            (raw / name).is_file() and sha256_of(raw / name) == recorded[name] for name in names
         ):
             return CACHE_DIR
     (x_train, y_train), (x_test, y_test) = load_mnist()
     raw.mkdir(parents=True, exist_ok=True)
     sums = [expected]
-    for prefix, x, y in (("train", x_train, y_train), ("t10k", x_test, y_test)):
-        for kind, array in (("images-idx3", x), ("labels-idx1", y)):
-            name = f"{prefix}-{kind}-ubyte"
-            _write_idx(raw / name, array)
-            sums.append(f"{sha256_of(raw / name)}  {name}\n")
+    for name, array in zip(names, (x_train, y_train, x_test, y_test)):
+        _write_idx(raw / name, array)
+        sums.append(f"{sha256_of(raw / name)}  {name}\n")
     stamp.write_text("".join(sums))
     return CACHE_DIR

@@ -13,10 +13,10 @@ REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
 FIX = "run `python3 course.py lab` in the course folder; it installs the pins in requirements.txt"
 
 
-def pinned_versions(path: Path = REQUIREMENTS) -> dict[str, str]:
-    """``{package: version}`` for each ``name==version`` line of requirements.txt."""
+def pinned_versions(path: Path | None = None) -> dict[str, str]:
+    """``{package: version}`` for each ``name==version`` line of requirements.txt (or ``path``)."""
     pins = {}
-    for line in path.read_text().splitlines():
+    for line in (path or REQUIREMENTS).read_text().splitlines():
         match = re.match(r"\s*([A-Za-z0-9_.\-]+)==([^\s#;]+)", line)
         if match:
             pins[match.group(1)] = match.group(2)

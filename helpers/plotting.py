@@ -55,8 +55,8 @@ def training_curves(history: Mapping[str, Sequence[float]], title: str = "Traini
     panels = [p for p in (("loss", losses), ("metric", others)) if p[1]]
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.5), squeeze=False)
     for ax, (ylabel, series) in zip(axes.flat, panels):
-        for colour, (name, values) in zip(OKABE_ITO, series.items()):
-            ax.plot(np.arange(1, len(values) + 1), values, marker="o", color=colour, label=name)
+        for i, (name, values) in enumerate(series.items()):
+            ax.plot(np.arange(1, len(values) + 1), values, marker="o", color=OKABE_ITO[i % len(OKABE_ITO)], label=name)
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
