@@ -44,6 +44,15 @@ def image_grid(images, labels: Sequence | None = None, ncols: int = 8, cmap: str
     return fig
 
 
+def misclassified(images, y_true, y_pred, n: int = 24, ncols: int = 12, class_names: Sequence[str] | None = None):
+    """Grid of the first ``n`` images whose prediction is wrong, titled "true→predicted"."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    wrong = np.flatnonzero(y_true != y_pred)[:n]
+    name = (lambda k: str(k)) if class_names is None else (lambda k: class_names[k])
+    labels = [f"{name(y_true[i])}→{name(y_pred[i])}" for i in wrong]
+    return image_grid(np.asarray(images)[wrong], labels=labels, ncols=ncols, title=f"{np.sum(y_true != y_pred)} misclassified; first {len(wrong)}")
+
+
 def training_curves(history: Mapping[str, Sequence[float]], title: str = "Training curves"):
     """Plot per-epoch metrics: losses on the left, everything else on the right.
 

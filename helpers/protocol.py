@@ -1,0 +1,29 @@
+"""The MNIST protocol shared by the four framework notebooks (07-11).
+
+Same data split, normalisation, optimiser, batch size, epochs and seed in
+Keras, TensorFlow, PyTorch and Lightning, so their results can be compared.
+"""
+
+from __future__ import annotations
+
+from helpers.runtime import quick_run, subset_size
+
+MEAN, STD = 0.1307, 0.3081  # MNIST training-set pixel statistics after scaling to [0, 1]
+N_TRAIN, N_VALIDATION = 50_000, 10_000  # the first 50,000 training images train, the last 10,000 validate
+PARAMETERS = 121_930  # Conv 32 3x3, pool 2, Conv 64 3x3, pool 2, Dense 64, Dense 10, valid padding
+LEARNING_RATE = 1e-3  # Adam
+BATCH_SIZE = 128
+EPOCHS = 5
+SEED = 0
+TARGET_ACCURACY = 0.985  # test accuracy every framework must reach after EPOCHS epochs
+QUICK_TRAIN = 2_000  # training images in a quick (autograder) run, which trains one epoch
+
+
+def epochs() -> int:
+    """EPOCHS for students; one epoch in a quick run."""
+    return 1 if quick_run() else EPOCHS
+
+
+def train_size() -> int:
+    """How many of the 50,000 training images to train on (all, except in a quick run)."""
+    return subset_size(N_TRAIN, QUICK_TRAIN)
