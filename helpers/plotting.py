@@ -50,7 +50,8 @@ def misclassified(images, y_true, y_pred, n: int = 24, ncols: int = 12, class_na
     wrong = np.flatnonzero(y_true != y_pred)[:n]
     name = (lambda k: str(k)) if class_names is None else (lambda k: class_names[k])
     labels = [f"{name(y_true[i])}→{name(y_pred[i])}" for i in wrong]
-    return image_grid(np.asarray(images)[wrong], labels=labels, ncols=ncols, title=f"{np.sum(y_true != y_pred)} misclassified; first {len(wrong)}")
+    title = f"{np.sum(y_true != y_pred)} misclassified; first {len(wrong)}"
+    return image_grid(np.asarray(images)[wrong], labels=labels, ncols=ncols, title=title)
 
 
 def training_curves(history: Mapping[str, Sequence[float]], title: str = "Training curves"):
