@@ -46,7 +46,7 @@ def test_source_structure(name):
         assert any(is_test(c) for c in cells[i + 1 : end]), f"exercise {nbgrader_meta(cells[i])['grade_id']} has no test cell after it"
         source = cells[i].source
         assert "### BEGIN SOLUTION" in source and "### END SOLUTION" in source
-        assert re.search(r"^def \w+\(", source, re.M), "exercises live inside functions"
+        assert re.search(r"^(def|class) \w+", source, re.M), "exercises live inside functions (or a class's methods)"
     for cell in filter(is_test, cells):
         meta = nbgrader_meta(cell)
         assert meta.get("points", 0) > 0 and meta.get("locked"), meta["grade_id"]
