@@ -5,7 +5,9 @@ Select one notebook's tests with ``-k``, e.g. ``python3 course.py test -k 01_tas
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -71,6 +73,10 @@ def test_committed_notebooks_have_no_outputs(folder):
 def test_solution_executes(name, tmp_path):
     """Top to bottom on the full data: no error, no warning from the course's own code, nothing on stderr."""
     nb = execute(grading.SOLUTIONS / f"{name}.ipynb", tmp_path, strict=True)
+    if os.environ.get("COURSE_KEEP_EXECUTED"):  # a folder to keep the executed solutions in, with their figures
+        folder = Path(os.environ["COURSE_KEEP_EXECUTED"])
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{name}.ipynb")
     assert errors(nb) == []
     assert stderr(nb) == []
 
