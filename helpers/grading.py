@@ -35,29 +35,32 @@ c.Execute.interrupt_on_timeout = True
 """
 
 
-def solution_names() -> list[str]:
-    """Stems of the source notebooks, in course order."""
-    return sorted(p.stem for p in SOLUTIONS.glob("[0-9][0-9]_*.ipynb"))
+def solution_names(folder: Path = SOLUTIONS) -> list[str]:
+    """Stems of the source notebooks in ``folder``, in course order."""
+    return sorted(p.stem for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
-def course_directory(root: Path, names: list[str] | None = None) -> Path:
-    """Lay out an nbgrader course directory at ``root`` with the given sources."""
+def course_directory(root: Path, names: list[str] | None = None, source: Path = SOLUTIONS, config: str = NBGRADER_CONFIG) -> Path:
+    """Lay out an nbgrader course directory at ``root`` with the given sources (from ``source``) and ``config``."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
-    for name in names or solution_names():
+    (root / "nbgrader_config.py").write_text(config)
+    for name in names or solution_names(source):
         folder = root / "source" / name
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SOLUTIONS / f"{name}.ipynb", folder / f"{name}.ipynb")
+        shutil.copyfile(source / f"{name}.ipynb", folder / f"{name}.ipynb")
     return root
+
+
+def nbgrader_env() -> dict[str, str]:
+    """The environment nbgrader runs in: this environment's scripts first on PATH (nbgrader runs `alembic`)."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
 
 
 def nbgrader(root: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in course directory ``root``; raise with its log on failure."""
-    # nbgrader runs `alembic` from PATH: put this environment's scripts first.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    env = {**os.environ, "PATH": path, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
     result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=root, env=env, capture_output=True, text=True, timeout=timeout
+        [sys.executable, "-m", "nbgrader", *args], cwd=root, env=nbgrader_env(), capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
         raise RuntimeError(f"nbgrader {' '.join(args)} failed with exit code {result.returncode}:\n{result.stdout}\n{result.stderr}")
