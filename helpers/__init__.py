@@ -1,3 +1,6 @@
 """The course's package: data (``data``), figures (``plotting``), student checks (``checks``),
 seeding (``repro``), quick runs under the autograder (``runtime``), the shared MNIST
-protocol (``protocol``), nbgrader plumbing (``grading``) and data provenance (``rebuild_data``)."""
+protocol (``protocol``), safe torch-then-TensorFlow imports (``frameworks``), Adam with
+TensorFlow's Core APIs (``tf_adam``), the environment check (``environment``), nbgrader
+plumbing (``grading``), the instructor's ``course-grade`` command (``instructor``) and
+data provenance (``rebuild_data``)."""
