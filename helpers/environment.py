@@ -7,6 +7,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from packaging.markers import Marker
+
 from helpers.data import REGISTRY, DataFileError, verified_path
 
 REQUIREMENTS = Path(__file__).resolve().parent.parent / "requirements.txt"
@@ -14,11 +16,14 @@ FIX = "run `python3 course.py lab` in the course folder; it installs the pins in
 
 
 def pinned_versions(path: Path | None = None) -> dict[str, str]:
-    """``{package: version}`` for each ``name==version`` line of requirements.txt (or ``path``)."""
+    """``{package: version}`` for each ``name==version`` line of requirements.txt (or ``path``) that applies here.
+
+    A line with an environment marker (``; sys_platform == "linux"``) counts only where its marker holds.
+    """
     pins = {}
     for line in (path or REQUIREMENTS).read_text().splitlines():
-        match = re.match(r"\s*([A-Za-z0-9_.\-]+)==([^\s#;]+)", line)
-        if match:
+        match = re.match(r"\s*([A-Za-z0-9_.\-]+)==([^\s#;]+)\s*(?:;([^#]*))?", line)
+        if match and (not match.group(3) or Marker(match.group(3)).evaluate()):
             pins[match.group(1)] = match.group(2)
     return pins
 

@@ -6,7 +6,8 @@ course directory of the instructor's choosing:
 - ``release``: the student notebooks (the generation that makes ``notebooks/``) into ``release/``;
 - ``collect``: a folder of hand-ins, a folder or a zip per student, into ``submitted/``;
 - ``autograde``: every student, or those named, ``--jobs`` at a time, each in a grading
-  process of its own, under a per-cell and a per-notebook time limit; a submission that
+  process of its own, each kernel in a sandbox (:mod:`helpers.sandbox`; ``--no-sandbox``
+  to do without), under a per-cell and a per-notebook time limit; a submission that
   cannot be graded scores zero and is reported, and the rest of the class is graded;
 - ``export``: one CSV, a row per student, a column per exercise and per notebook, totals;
 - ``feedback``: an HTML report per student and notebook that never shows a hidden test.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import html
 import json
 import os
@@ -26,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -40,11 +43,15 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import DeduplicateIds, LimitOutput, NbGraderPreprocessor
 from traitlets import Integer
 
-from helpers import grading
+from helpers import grading, observations, sandbox, scan
 
 NOTEBOOK_TIMEOUT_S = 1800  # per notebook, the grading process's start included
 HIDDEN_MARK = "[course-grade: hidden tests run after this line]"
+HIDDEN_TEST_FAILED = "HiddenTestFailed"  # the error a test cell gets when its observations do not match the solution's
+OUTSIDE_FAILURE = r"hidden tests of (\S+) failed outside the kernel: (.*)"  # how CompareObservations logs it
+REFERENCE = "reference"  # the course directory's folder of the solution's observations, one JSON per notebook
 STATUS_FILE = "autograde.json"
+SCAN_FILE = "scan.json"
 MAX_HANDIN_BYTES = 100_000_000
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
@@ -56,14 +63,14 @@ from nbgrader.preprocessors import (
     AssignLatePenalties, CheckCellMetadata, ClearOutput, Execute, IgnorePattern, OverwriteCells, OverwriteKernelspec, SaveAutoGrades,
 )
 
-from helpers.instructor import DeduplicateIdsFully, LimitOutputSize, MarkHiddenTests
+from helpers.instructor import CompareObservations, DeduplicateIdsFully, LimitOutputSize, MarkHiddenTests
 
 c.OverwriteCells.add_missing_cells = True  # a deleted test cell is put back from the gradebook
 c.IgnorePattern.enabled = True  # standard error (a warning) never costs points: only an exception does
 c.IgnorePattern.pattern = "^"
 c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIdsFully, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [
-    MarkHiddenTests, Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutputSize,
+    MarkHiddenTests, Execute, CompareObservations, IgnorePattern, ClearMetadataPreprocessor, LimitOutputSize,
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 """
@@ -99,6 +106,38 @@ class MarkHiddenTests(NbGraderPreprocessor):
         if utils.is_grade(cell) and cell.cell_type == "code":
             mark = f'__import__("builtins").print({HIDDEN_MARK!r}, flush=True)'
             cell.source = re.sub(r"^([ \t]*)### BEGIN HIDDEN TESTS", lambda m: f"{m[1]}{mark}\n{m[0]}", cell.source, count=1, flags=re.M)
+        return cell, resources
+
+
+class CompareObservations(NbGraderPreprocessor):
+    """Score a test cell only if its observations match the solution's (see :mod:`helpers.observations`).
+
+    The values the hidden tests sent out of the student's kernel are compared,
+    here in the grader's process, with those recorded from the instructor's
+    solution at release (``reference/<notebook>.json``); a cell whose values are
+    missing or differ gets an error output first, so nbgrader scores it 0.
+    The observations are then removed from the notebook.
+    """
+
+    def preprocess(self, nb, resources):
+        name = resources["nbgrader"]["notebook"]
+        self.reference = load_reference(Path.cwd(), name)  # the grading process runs in the course directory
+        self.student = resources["nbgrader"]["student"]
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        got = observations.cell_observations(cell)
+        observations.without_observations(cell)
+        if utils.is_grade(cell) and not utils.is_solution(cell):
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            problem = observations.verdict(got, self.reference.get(grade_id, []))
+            if problem and not any(out.output_type == "error" for out in cell.outputs):
+                self.log.warning("hidden tests of %s failed outside the kernel: %s", grade_id, problem)
+                error = nbformat.v4.new_output("error", ename=HIDDEN_TEST_FAILED, evalue=problem,
+                                               traceback=[f"{HIDDEN_TEST_FAILED}: {problem}"])
+                cell.outputs.insert(0, error)  # before any result, which nbgrader would read as partial credit
         return cell, resources
 
 
@@ -187,12 +226,63 @@ def release(course: Course, names: list[str], solutions: Path) -> int:
     for i, name in enumerate(names, 1):
         try:
             grading.release(course.root, name)
-            say(f"[{i}/{len(names)}] released {name}")
+            start = time.monotonic()
+            silent = record_reference(course.root, name)
+            say(f"[{i}/{len(names)}] released {name}; the solution's observations recorded ({time.monotonic() - start:.0f} s)"
+                + "".join(f"\n    note: test cell {g} observes nothing: only its in-kernel asserts decide it" for g in silent))
         except RuntimeError as error:
             failed.append(name)
             say(f"[{i}/{len(names)}] FAILED to release {name}:\n{error}")
     say(f"released {len(names) - len(failed)} of {len(names)} notebooks into {course.root / 'release'}")
     return 1 if failed else 0
+
+
+def grading_env(threads: int) -> dict[str, str]:
+    """The environment of a grading process (and of its kernels) with ``threads`` threads per kernel."""
+    env = grading.nbgrader_env()
+    for variable in THREAD_VARIABLES:
+        env.setdefault(variable, str(threads))
+    return env
+
+
+def source_digest(root: Path, name: str) -> str:
+    return hashlib.sha256((root / "source" / name / f"{name}.ipynb").read_bytes()).hexdigest()
+
+
+def record_reference(root: Path, name: str) -> list[str]:
+    """Run the solution as a submission is run for grading; keep what its hidden tests observe in ``reference/<name>.json``.
+
+    Returns the test cells that observe nothing. Raises RuntimeError if the solution fails.
+    """
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(root / "source" / name / f"{name}.ipynb", as_version=4)
+    env = {**grading_env(os.cpu_count() or 1), "NBGRADER_EXECUTION": "autograde"}
+    with tempfile.TemporaryDirectory() as scratch:
+        client = NotebookClient(nb, timeout=grading.CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": scratch}})
+        client.execute(env=env)
+    tests = [cell for cell in nb.cells if utils.is_grade(cell) and not utils.is_solution(cell) and cell.cell_type == "code"]
+    errors = [f"{cell.get('id', '?')}: {out.ename}: {out.evalue}" for cell in nb.cells if cell.cell_type == "code"
+              for out in cell.outputs if out.output_type == "error"]
+    if errors:
+        raise RuntimeError("the solution fails when run for grading:\n" + "\n".join(errors))
+    observed = {cell.metadata.nbgrader["grade_id"]: observations.cell_observations(cell) for cell in tests}
+    path = root / REFERENCE / f"{name}.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps({"source_sha256": source_digest(root, name), "observations": observed}))
+    return [grade_id for grade_id, values in observed.items() if not values]
+
+
+def load_reference(root: Path, name: str) -> dict[str, list[dict]]:
+    """The solution's observations for notebook ``name``, per test cell; RuntimeError if missing or stale."""
+    path = root / REFERENCE / f"{name}.json"
+    if not path.is_file():
+        raise RuntimeError(f"{path} is missing: run `course-grade release {root}` first")
+    reference = json.loads(path.read_text())
+    if reference["source_sha256"] != source_digest(root, name):
+        raise RuntimeError(f"source/{name} changed since its release: run `course-grade release {root}` again")
+    return reference["observations"]
 
 
 # ---------------------------------------------------------------- collect
@@ -318,19 +408,20 @@ def failure(result: dict) -> tuple[str, str]:
     return "failed", (lines or [result.get("error", "unknown").strip().splitlines()[-1]])[-1][:300]
 
 
+SANDBOX_SWITCH = "COURSE_GRADE_SANDBOX"  # "0" in a grading process's environment: its kernels run unconfined (--no-sandbox)
+
+
 class Grader:
     """Grades students, each in a grading process of its own, ``jobs`` at a time."""
 
-    def __init__(self, course: Course, names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int):
+    def __init__(self, course: Course, names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int, sandboxed: bool = True):
         self.course, self.names, self.jobs = course, names, jobs
         self.cell_timeout, self.notebook_timeout = cell_timeout, notebook_timeout
         self.lock = threading.Lock()
         self.done = self.total = 0
         self.stopped = False
-        self.env = grading.nbgrader_env()
-        threads = str(max(1, (os.cpu_count() or 1) // jobs))
-        for variable in THREAD_VARIABLES:
-            self.env.setdefault(variable, threads)
+        self.env = grading_env(max(1, (os.cpu_count() or 1) // jobs))
+        self.env[SANDBOX_SWITCH] = "1" if sandboxed else "0"
         self.released = {name: nbformat.read(course.root / "release" / name / f"{name}.ipynb", as_version=4) for name in names}
 
     def run(self, students: list[str]) -> dict[str, dict[str, Outcome]]:
@@ -367,8 +458,10 @@ class Grader:
         log_path = self.course.root / "logs" / f"{student}.log"
         log_path.parent.mkdir(exist_ok=True)
         command = [sys.executable, "-m", "helpers.instructor", str(self.course.root), student, str(self.cell_timeout), *pending]
+        scratch = tempfile.mkdtemp(prefix="course-grade-")  # its temporary files, its kernels' sockets among them, even if it is killed
         with open(log_path, "a") as log:
-            process = subprocess.Popen(command, cwd=self.course.root, env=self.env, stdout=subprocess.PIPE, stderr=log, text=True)
+            process = subprocess.Popen(command, cwd=self.course.root, env={**self.env, "TMPDIR": scratch}, stdout=subprocess.PIPE,
+                                       stderr=log, text=True)
         lines: queue.Queue[str | None] = queue.Queue()
 
         def read() -> None:
@@ -384,19 +477,22 @@ class Grader:
                 line = lines.get(timeout=self.notebook_timeout)
             except queue.Empty:
                 line = ""
-                process.kill()  # its kernel exits as soon as it sees its parent gone (ipykernel's parent poller)
+                process.kill()  # its kernel goes with it (bwrap's --die-with-parent; unsandboxed, ipykernel's parent poller)
                 outcome = Outcome("timed out", f"stopped after {self.notebook_timeout} s")
             if line is None:
                 outcome = Outcome("failed", f"the grading process exited with code {process.wait()}; see {log_path}")
             elif line:
                 result = json.loads(line)
                 outcome = Outcome("graded") if result["success"] else Outcome(*failure(result))
-            outcome.notes, outcome.seconds = outcomes[name].notes, round(time.monotonic() - start, 1)
+                outcome.notes = [f"test cell {grade_id} raised nothing in the kernel, yet its values differ from the solution's ({why}): "
+                                 "scored 0; see the scan report" for grade_id, why in re.findall(OUTSIDE_FAILURE, result.get("log", ""))]
+            outcome.notes, outcome.seconds = outcomes[name].notes + outcome.notes, round(time.monotonic() - start, 1)
             start = time.monotonic()
             self.finish(student, name, outcome, outcomes)
             if not line:
                 break  # the process is gone: the caller starts another for the rest
         process.wait()
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def finish(self, student: str, name: str, outcome: Outcome, outcomes: dict[str, Outcome]) -> None:
         """Record an outcome: a notebook that was not graded scores zero and leaves no graded copy behind."""
@@ -421,8 +517,13 @@ class Grader:
             say(f"[{self.done}/{self.total}] {student} {name}: {state}{timing}" + "".join(f"\n    note: {n}" for n in outcome.notes))
 
 
-def autograde(course: Course, students: list[str], names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int) -> int:
-    """Grade the class (or ``students``) and report, per student, what failed."""
+def autograde(course: Course, students: list[str], names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int,
+              sandboxed: bool = True) -> int:
+    """Grade the class (or ``students``) and report, per student, what failed.
+
+    With ``sandboxed`` (the default) every kernel runs in :mod:`helpers.sandbox`, checked first: if
+    it cannot run or does not hold, nothing is graded and the exit code is 2.
+    """
     released = course.released()
     unknown = sorted(set(names) - set(released))
     if unknown:
@@ -433,10 +534,20 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
     if not students:
         say(f"course-grade: no submissions in {course.root / 'submitted'}: run `course-grade collect` first")
         return 1
+    if sandboxed:
+        try:
+            sandbox.check(course.root)
+        except sandbox.SandboxUnavailable as error:
+            say(f"course-grade: nothing graded: {error}")
+            return 2
+    findings = scan.scan_course(course.root, students, names)
+    scan.write_report(findings, course.root / SCAN_FILE)
+    say(scan.format_report(findings) + f" (flagged for you to read, scores unaffected; {SCAN_FILE})")
+    isolation = "sandboxed (bwrap: no network, read-only submission)" if sandboxed else "NOT sandboxed (--no-sandbox)"
     say(f"grading {len(students)} students x {len(names)} notebooks, {jobs} at a time; "
-        f"limits: {cell_timeout} s per cell, {notebook_timeout} s per notebook")
+        f"limits: {cell_timeout} s per cell, {notebook_timeout} s per notebook; kernels {isolation}")
     start = time.monotonic()
-    results = Grader(course, names, jobs, cell_timeout, notebook_timeout).run(students)
+    results = Grader(course, names, jobs, cell_timeout, notebook_timeout, sandboxed).run(students)
     elapsed = time.monotonic() - start
     statuses = course.statuses()
     for student, outcomes in results.items():
@@ -467,7 +578,10 @@ def worker(root: str, student: str, cell_timeout: str, *names: str) -> None:
         logging.info("grading %s %s", student, name)
         coursedir = CourseDirectory(config=config, root=root)
         coursedir.assignment_id, coursedir.student_id = name, student
-        result = utils.capture_log(Autograde(coursedir=coursedir, config=config, force=True))
+        autograde = Autograde(coursedir=coursedir, config=config, force=True)
+        if os.environ.get(SANDBOX_SWITCH) != "0":
+            autograde.autograde_preprocessors = sandbox.sandboxed(autograde.autograde_preprocessors)
+        result = utils.capture_log(autograde)
         results.write(json.dumps(result) + "\n")
         results.flush()
 
@@ -538,6 +652,8 @@ def visible_outcome(cell) -> tuple[str, str]:
         return visible, ""
     if any(e.ename == "CellTimeoutError" for e in errors):
         return visible, TIMED_OUT
+    if errors[0].ename == HIDDEN_TEST_FAILED:
+        return visible, HIDDEN_FAILED
     traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(errors[0].traceback))
     where = re.search(r"Cell In\[\d+\], line (\d+)", traceback)
     if mark or (where and int(where[1]) >= hidden_from):
@@ -657,6 +773,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=1, help="students graded in parallel (default 1)")
     p.add_argument("--cell-timeout", type=int, default=grading.CELL_TIMEOUT_S, help=f"seconds per cell (default {grading.CELL_TIMEOUT_S})")
     p.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT_S, help=f"seconds per notebook (default {NOTEBOOK_TIMEOUT_S})")
+    p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                   help="run students' code without isolation (it can read and write all you can), for machines where bwrap cannot run")
+    p = command("scan", "list, per student, notebook and cell, code that could tamper with grading (autograde runs it too)")
+    p.add_argument("--student", action="append", default=[], help="only this student (repeatable; default: everyone handed in)")
     p = command("export", "write the CSV of scores")
     p.add_argument("--to", type=Path, help="the CSV file (default: COURSE/grades.csv)")
     p = command("feedback", "write an HTML report per student and notebook into COURSE/feedback")
@@ -670,7 +790,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "autograde":
         if min(args.jobs, args.cell_timeout, args.notebook_timeout) < 1:
             parser.error("--jobs, --cell-timeout and --notebook-timeout must be positive")
-        return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout)
+        return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout, args.sandbox)
+    if args.command == "scan":
+        findings = scan.scan_course(course.root, args.student or None, course.released())
+        scan.write_report(findings, course.root / SCAN_FILE)
+        say(scan.format_report(findings) + f"\nwritten to {course.root / SCAN_FILE}")
+        return 0
     if args.command == "export":
         return export(course, args.to or course.root / "grades.csv")
     return feedback(course, args.student)

