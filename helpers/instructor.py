@@ -116,7 +116,9 @@ class CompareObservations(NbGraderPreprocessor):
     here in the grader's process, with those recorded from the instructor's
     solution at release (``reference/<notebook>.json``); a cell whose values are
     missing or differ gets an error output first, so nbgrader scores it 0.
-    The observations are then removed from the notebook.
+    The observations are then removed from the notebook, and so is any value a
+    test cell displayed (nbgrader would read a number there as partial credit,
+    which the course never gives).
     """
 
     def preprocess(self, nb, resources):
@@ -131,6 +133,7 @@ class CompareObservations(NbGraderPreprocessor):
         got = observations.cell_observations(cell)
         observations.without_observations(cell)
         if utils.is_grade(cell) and not utils.is_solution(cell):
+            cell.outputs = [out for out in cell.outputs if out.output_type != "execute_result"]  # nbgrader: partial credit; never ours
             grade_id = cell.metadata.nbgrader["grade_id"]
             problem = observations.verdict(got, self.reference.get(grade_id, []))
             if problem and not any(out.output_type == "error" for out in cell.outputs):

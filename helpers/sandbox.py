@@ -76,10 +76,11 @@ def bwrap() -> str:
 
 
 def readable_paths() -> list[str]:
-    """The folders a kernel may read besides ``/usr`` and its own: Python, its environment, ``helpers/`` and the data."""
+    """What a kernel may read besides ``/usr`` and its own folder: Python, its environment, ``helpers/``, the data and the pins."""
     prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
     paths = prefixes | {os.path.realpath(p) for p in prefixes}
     paths |= {str(grading.REPO / "helpers"), str(data.DATA_DIR), os.path.realpath(data.DATA_DIR)}
+    paths.add(str(grading.REPO / "requirements.txt"))  # notebook 00's environment check reads the pins
     return sorted(p for p in paths if os.path.exists(p) and p != "/usr" and not p.startswith("/usr/"))
 
 

@@ -5,6 +5,7 @@ Select one notebook's tests with ``-k``, e.g. ``python3 course.py test -k 01_tas
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 from pathlib import Path
@@ -55,6 +56,9 @@ def test_source_structure(name):
         visible, _, rest = cell.source.partition("### BEGIN HIDDEN TESTS")
         assert "### END HIDDEN TESTS" in rest, f"{meta['grade_id']} has no hidden tests"
         assert re.search(r"^(check_\w+|assert)\b", visible, re.M), f"{meta['grade_id']} has no visible check"
+        last = ast.parse(cell.source).body[-1]
+        assert not isinstance(last, ast.Expr) or re.match(r"(check_\w+|print|plt\.close)\(", ast.unparse(last)), (
+            f"{meta['grade_id']} ends with an expression: nbgrader would take its value as partial credit")
         hidden = rest.partition("### END HIDDEN TESTS")[0]
         assert hidden.lstrip().startswith("from helpers.observations import observe"), f"{meta['grade_id']}: import observe first"
         assert re.search(r"\bobserve\(", hidden), f"{meta['grade_id']}: hidden tests send no value out of the kernel (observe)"
