@@ -41,6 +41,7 @@ from helpers import data, grading
 
 ETC = ("alternatives", "fonts", "group", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd")
 SCRATCH = "/tmp"  # the sandbox's own tmpfs
+SCRATCH_BYTES = 1 << 30  # its size: a kernel filling it gets "No space left on device", not the grader's memory
 FIXED_ENV = {
     "JPY_PARENT_PID": "1",  # the kernel's parent in its pid namespace: ipykernel then neither polls it nor prints its console banner
     "HOME": SCRATCH,
@@ -109,7 +110,7 @@ def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None 
             args += ["--ro-bind", top, top]
     for name in ETC:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    args += ["--tmpfs", SCRATCH]  # before the binds: any of them may lie under /tmp
+    args += ["--size", str(SCRATCH_BYTES), "--tmpfs", SCRATCH]  # before the binds: any of them may lie under /tmp
     for path in readable_paths():
         args += ["--ro-bind", path, path]
     for path in font_caches():
