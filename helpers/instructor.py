@@ -124,7 +124,6 @@ class CompareObservations(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         name = resources["nbgrader"]["notebook"]
         self.reference = load_reference(Path.cwd(), name)  # the grading process runs in the course directory
-        self.student = resources["nbgrader"]["student"]
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -140,7 +139,7 @@ class CompareObservations(NbGraderPreprocessor):
                 self.log.warning("hidden tests of %s failed outside the kernel: %s", grade_id, problem)
                 error = nbformat.v4.new_output("error", ename=HIDDEN_TEST_FAILED, evalue=problem,
                                                traceback=[f"{HIDDEN_TEST_FAILED}: {problem}"])
-                cell.outputs.insert(0, error)  # before any result, which nbgrader would read as partial credit
+                cell.outputs.append(error)
         return cell, resources
 
 
