@@ -32,10 +32,18 @@ def _passed(name: str, detail: str = "") -> None:
     print(f"✓ {name}" + (f" ({detail})" if detail else ""))
 
 
-def check_type(name: str, value, expected_type: type | tuple[type, ...], hint: str | None = None) -> None:
-    """``value`` is an instance of ``expected_type``."""
-    if not isinstance(value, expected_type):
-        raise _fail(name, f"expected {_type_names(expected_type)}, got {type(value).__name__} ({value!r:.80})", hint)
+def check_type(name: str, value, expected_type: type | tuple[type, ...], hint: str | None = None, exact: bool = False) -> None:
+    """``value`` is an instance of ``expected_type``; with ``exact``, of that very type, not a subclass.
+
+    ``exact`` tells a Python ``float`` from ``numpy.float64`` (which subclasses
+    it) and an ``int`` from a ``bool``: use it where the text promises the built-in type.
+    """
+    types = expected_type if isinstance(expected_type, tuple) else (expected_type,)
+    ok = type(value) in types if exact else isinstance(value, types)
+    if not ok:
+        got = f"{type(value).__module__}.{type(value).__name__}" if type(value).__module__ != "builtins" else type(value).__name__
+        extra = f" (exactly: {'numpy values convert with float(x) or int(x)' if type(value).__module__ == 'numpy' else 'not a subclass'})" if exact else ""
+        raise _fail(name, f"expected {_type_names(expected_type)}{extra}, got {got} ({value!r:.80})", hint)
 
 
 def _type_names(t) -> str:
@@ -72,22 +80,49 @@ def check_equal(name: str, actual, expected, hint: str | None = None) -> None:
     _passed(name)
 
 
-def check_close(name: str, actual, expected, tol: float = 1e-6, hint: str | None = None) -> None:
-    """``rel_error(actual, expected) <= tol``; reports the error and the tolerance."""
+def scale_error(x, y) -> float:
+    """Largest difference relative to the scale of the whole result: ``max |x - y| / max(1e-300, max |y|)``.
+
+    For results whose elements can be zero or tiny, where an element-wise
+    relative error divides round-off by almost nothing.
+    """
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    return float(np.max(np.abs(x - y), initial=0.0) / max(1e-300, float(np.max(np.abs(y), initial=0.0))))
+
+
+def _distinct(a: float, b: float) -> tuple[str, str]:
+    """``a`` and ``b`` formatted with the fewest significant digits (6 to 17) that tell them apart."""
+    for digits in range(6, 18):
+        x, y = f"{a:.{digits}g}", f"{b:.{digits}g}"
+        if x != y:
+            return x, y
+    return x, y
+
+
+def check_close(name: str, actual, expected, tol: float = 1e-6, hint: str | None = None, relative: str = "elementwise") -> None:
+    """The relative error between ``actual`` and ``expected`` is at most ``tol``; reports the error and the tolerance.
+
+    ``relative="elementwise"``: :func:`rel_error`, each element against its own size.
+    ``relative="scale"``: :func:`scale_error`, against the largest expected value
+    (for results with zeros or tiny elements, whose round-off is relative to the whole).
+    """
     a, e = np.asarray(actual), np.asarray(expected)
     if a.shape != e.shape:
         raise _fail(name, f"expected shape {e.shape}, got {a.shape}", hint)
     if not np.all(np.isfinite(a)):
         raise _fail(name, "result contains NaN or infinity", hint)
-    error = rel_error(a, e)
+    error = {"elementwise": rel_error, "scale": scale_error}[relative](a, e)
+    kind = "relative error" if relative == "elementwise" else "error relative to the largest expected value"
     if not error <= tol:
         if a.ndim:
-            where = np.unravel_index(np.argmax(np.abs(a - e)), a.shape)
-            detail = f"; largest difference at {tuple(int(i) for i in where)}: expected {e[where]:.6g}, got {a[where]:.6g}"
+            where = np.unravel_index(np.argmax(np.abs(a.astype(np.float64) - e)), a.shape)
+            want, got = _distinct(float(e[where]), float(a[where]))
+            detail = f"; largest difference at {tuple(int(i) for i in where)}: expected {want}, got {got}"
         else:
-            detail = f": expected {float(e):.6g}, got {float(a):.6g}"
-        raise _fail(name, f"relative error {error:.2e} exceeds {tol:.0e}{detail}", hint)
-    _passed(name, f"relative error {error:.1e}, tolerance {tol:.0e}")
+            want, got = _distinct(float(e), float(a))
+            detail = f": expected {want}, got {got}"
+        raise _fail(name, f"{kind} {error:.2e} exceeds {tol:.0e}{detail}", hint)
+    _passed(name, f"{kind} {error:.1e}, tolerance {tol:.0e}")
 
 
 def check_close_up_to_sign(name: str, actual, expected, tol: float = 1e-6, hint: str | None = None) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from notebook_runner import errors, errors_beyond_stubs, execute, stderr
+from students import answers, exercises, same_code, solution_body, students
 
 from helpers import grading, instructor
 
@@ -98,23 +99,45 @@ def test_notebooks_match_a_fresh_generation(tmp_path):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_synthetic_students_cover_every_exercise(name):
+    """Every exercise has a correct answer written differently from the solution, and a wrong one (tests/students/)."""
+    nb = nbformat.read(grading.SOLUTIONS / f"{name}.ipynb", as_version=4)
+    module, ids = answers(name), exercises(nb)
+    assert sorted(module.CORRECT) == sorted(ids) and sorted(module.WRONG) == sorted(ids), f"tests/students/{name}.py"
+    cells = {c.id: c.source for c in nb.cells}
+    for exercise in ids:
+        assert not same_code(module.CORRECT[exercise], solution_body(cells[exercise])), f"{exercise}: the correct answer is the solution"
+        assert module.WRONG[exercise].lstrip().startswith("#"), f"{exercise}: the wrong answer's first line says what is wrong"
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_grading_round_trip(name, tmp_path):
     """Through `course-grade` (nbgrader, sandboxed kernels, quick runs): the solution earns every point, the release none.
 
-    The untouched release, run as the grader runs it, also fails only on its stubs: NotImplementedError,
-    and NameError for what a failed cell did not define.
+    A correct answer to every exercise written differently from the solution earns every point too; a
+    plausible wrong answer loses exactly its own exercise's points (tests/students/). The untouched release,
+    run as the grader runs it, fails only on its stubs: NotImplementedError, and NameError for what a
+    failed cell did not define.
     """
     root = tmp_path / "course"
     assert instructor.main(["release", str(root), "--notebook", name]) == 0
     released = root / "release" / name / f"{name}.ipynb"
+    source = nbformat.read(grading.SOLUTIONS / f"{name}.ipynb", as_version=4)
     grading.submit(root, name, "solution", grading.SOLUTIONS / f"{name}.ipynb")
     grading.submit(root, name, "untouched", released)
-    assert instructor.main(["autograde", str(root)]) == 0
+    synthetic = students(name, source)
+    for student, (nb, _) in synthetic.items():
+        (tmp_path / f"{student}.ipynb").write_text(nbformat.writes(nb))
+        grading.submit(root, name, student, tmp_path / f"{student}.ipynb")
+    assert instructor.main(["autograde", str(root), "--jobs", "2"]) == 0
     full = grading.scores(root, name, "solution")
     zero = grading.scores(root, name, "untouched")
     assert full and set(full) == set(zero)
     assert {k: v[0] for k, v in full.items()} == {k: v[1] for k, v in full.items()}, "the solution lost points"
     assert {k: v[0] for k, v in zero.items()} == dict.fromkeys(zero, 0), "the untouched notebook earned points"
+    for student, (_, lost) in synthetic.items():
+        expected = {k: 0 if k in lost else v[1] for k, v in full.items()}
+        assert {k: v[0] for k, v in grading.scores(root, name, student).items()} == expected, student
     untouched = nbformat.read(root / "autograded" / "untouched" / name / f"{name}.ipynb", as_version=4)
     assert any(ename == "NotImplementedError" for _, ename, _ in errors(untouched)), "the untouched student notebook raised nothing"
     assert errors_beyond_stubs(untouched) == []
