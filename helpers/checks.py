@@ -42,7 +42,8 @@ def check_type(name: str, value, expected_type: type | tuple[type, ...], hint: s
     ok = type(value) in types if exact else isinstance(value, types)
     if not ok:
         got = f"{type(value).__module__}.{type(value).__name__}" if type(value).__module__ != "builtins" else type(value).__name__
-        extra = f" (exactly: {'numpy values convert with float(x) or int(x)' if type(value).__module__ == 'numpy' else 'not a subclass'})" if exact else ""
+        why = "numpy values convert with float(x) or int(x)" if type(value).__module__ == "numpy" else "not a subclass"
+        extra = f" (exactly: {why})" if exact else ""
         raise _fail(name, f"expected {_type_names(expected_type)}{extra}, got {got} ({value!r:.80})", hint)
 
 

@@ -1,5 +1,7 @@
 """helpers.checks: what passes, what fails, and what the failure says."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 
@@ -51,7 +53,7 @@ PASSING = [
 ]
 
 
-@pytest.mark.parametrize(("check", "args", "prints"), PASSING, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize(("check", "args", "prints"), PASSING, ids=lambda v: getattr(getattr(v, "func", v), "__name__", None))
 def test_check_passes_on_good_input(check, args, prints, capsys):
     check(*args)
     out = capsys.readouterr().out
@@ -65,6 +67,8 @@ def test_check_passes_on_good_input(check, args, prints, capsys):
 FAILING = [
     (check_type, ("n", "3", int), ["expected int", "got str ('3')"]),
     (check_type, ("n", None, (int, float)), ["expected int or float", "got NoneType"]),
+    (partial(check_type, exact=True), ("iou", np.float64(0.5), float), ["(exactly: numpy values convert", "got numpy.float64"]),
+    (partial(check_type, exact=True), ("count", True, int), ["expected int (exactly: not a subclass)", "got bool"]),
     (check_shape, ("x", X, (20, 4)), ["expected shape (20, 4)", "got (20, 3)"]),
     (check_shape, ("x", X, (None,)), ["expected shape (None,)", "got (20, 3)"]),
     (check_shape, ("x", X, (None, 3, None)), ["expected shape (None, 3, None)", "got (20, 3)"]),
@@ -81,13 +85,15 @@ FAILING = [
     (check_close, ("x", np.full(3, np.inf), np.ones(3)), ["NaN or infinity"]),
     (check_close, ("x", X + 1e-3 * (np.arange(60).reshape(20, 3) == 31), X), ["exceeds 1e-06", f"at (10, 1): expected {X[10, 1]:.6g}"]),
     (check_close, ("s", 2.5, 2.0), ["relative error 1.11e-01 exceeds 1e-06", "expected 2", "got 2.5"]),
+    (check_close, ("s", 0.0813922 + 1e-9, 0.0813922, 1e-9), ["expected 0.0813922, got 0.081392201"]),
+    (partial(check_close, relative="scale"), ("x", [0.0, 2.0], [1e-3, 2.0], 1e-4), ["largest expected value 5.00e-04"]),
     (check_close_up_to_sign, ("v", np.c_[X[:, :2], -X[:, 0]], X), ["exceeds 1e-06"]),
     (check_close_up_to_sign, ("v", X[:, :2], X), ["expected shape (20, 3)", "got (20, 2)"]),
     (check_close_up_to_sign, ("v", np.abs(X[:, 0]), X[:, 0]), ["exceeds 1e-06"]),
 ]
 
 
-@pytest.mark.parametrize(("check", "args", "fragments"), FAILING, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize(("check", "args", "fragments"), FAILING, ids=lambda v: getattr(getattr(v, "func", v), "__name__", None))
 def test_check_fails_with_name_expected_actual_and_hint(check, args, fragments, capsys):
     with pytest.raises(AssertionError) as info:
         check(*args, hint="look at the axis")
@@ -119,3 +125,17 @@ def test_check_close_up_to_sign_flips_columns_independently():
     other[:, 1] = RNG.standard_normal(20)
     with pytest.raises(AssertionError, match="largest difference at \\(\\d+, 1\\)"):
         check_close_up_to_sign("v", other * [-1, 1, 1], X)
+
+
+def test_check_type_exact_accepts_the_type_itself():
+    check_type("iou", 0.5, float, exact=True)
+    check_type("n", 3, (int, float), exact=True)
+    check_type("iou", np.float64(0.5), float)  # without exact, a subclass is an instance
+
+
+def test_check_close_relative_to_scale_accepts_round_off_on_zeros():
+    expected = np.array([0.0, 1.0, -2.7e-6])
+    actual = expected + np.array([1e-17, 1e-16, 4e-16])
+    with pytest.raises(AssertionError, match="relative error"):
+        check_close("x", actual, expected, tol=1e-10)
+    check_close("x", actual, expected, tol=1e-10, relative="scale")

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from notebook_runner import errors, errors_beyond_stubs, execute, stderr
+from prose_numbers import unbacked_numbers
 from students import answers, exercises, same_code, solution_body, students
 
 from helpers import grading, instructor
@@ -79,7 +80,10 @@ def test_committed_notebooks_have_no_outputs(folder):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_executes(name, tmp_path):
-    """Top to bottom on the full data: no error, no warning from the course's own code, nothing on stderr."""
+    """Top to bottom on the full data: no error, no warning from the course's own code, nothing on stderr.
+
+    Every number the prose states is computed, printed or asserted by a code cell (tests/prose_numbers.py).
+    """
     nb = execute(grading.SOLUTIONS / f"{name}.ipynb", tmp_path, strict=True)
     if os.environ.get("COURSE_KEEP_EXECUTED"):  # a folder to keep the executed solutions in, with their figures
         folder = Path(os.environ["COURSE_KEEP_EXECUTED"])
@@ -87,6 +91,7 @@ def test_solution_executes(name, tmp_path):
         nbformat.write(nb, folder / f"{name}.ipynb")
     assert errors(nb) == []
     assert stderr(nb) == []
+    assert unbacked_numbers(nb, name) == [], "numbers in the prose that no cell computes, prints or asserts"
 
 
 def test_notebooks_match_a_fresh_generation(tmp_path):
