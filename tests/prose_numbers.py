@@ -5,7 +5,7 @@ A number in a markdown cell (a decimal such as 0.985, a grouped integer such as
 executed notebook holds the same value, at the prose's precision, in a code
 cell's source (a constant, an assert) or in a code cell's text output (a
 printed measurement). Numbers in inline code and in LaTeX are left to the
-code they quote. ``ALLOWED`` lists the few numbers that are definitions from
+code they quote; four-digit integers from 1900 to 2099 are years. ``ALLOWED`` lists the few numbers that are definitions from
 outside the notebook (a year, a paper's figure), per notebook.
 """
 
@@ -54,7 +54,7 @@ def unbacked_numbers(nb, name: str = "") -> list[str]:
         if cell.cell_type != "markdown":
             continue
         for token, percent in NUMBER.findall(prose_text(cell.source)):
-            if token in ALLOWED.get(name, set()):
+            if token in ALLOWED.get(name, set()) or (not percent and re.fullmatch(r"(19|20)\d\d", token)):
                 continue
             number = float(token.replace(",", ""))
             decimals = len(token.partition(".")[2])
