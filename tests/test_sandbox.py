@@ -174,4 +174,4 @@ def test_autograde_grades_nothing_if_the_preflight_fails_and_skips_it_with_no_sa
     assert not graders and not (root / instructor.STATUS_FILE).exists()
 
     assert instructor.main(["autograde", str(root), "--no-sandbox"]) == 0
-    assert graders[0][-1] is False and "kernels NOT sandboxed" in capsys.readouterr().out
+    assert graders[0][-2] is False and "kernels NOT sandboxed" in capsys.readouterr().out
