@@ -551,7 +551,7 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
         return 1
     if sandboxed:
         try:
-            sandbox.check(course.root)
+            sandbox.check(course.root, disk=(kernel_limits or limits.DEFAULT).disk)
         except sandbox.SandboxUnavailable as error:
             say(f"course-grade: nothing graded: {error}")
             return 2
@@ -821,7 +821,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--processes", type=int, default=default.processes,
                    help=f"processes and threads per kernel (default {default.processes})")
     p.add_argument("--disk", type=limits.parse_size, default=default.disk,
-                   help=f"bytes each of a kernel's two tmpfs holds, e.g. 512MiB (default {limits.human(default.disk)})")
+                   help=f"bytes each of a kernel's three tmpfs holds, e.g. 512MiB (default {limits.human(default.disk)})")
     p.add_argument("--no-limits", dest="limits", action="store_false",
                    help="no memory, process or disk limit per kernel, for machines without cgroups (time limits stay)")
     p = command("scan", "list, per student, notebook and cell, code that could tamper with grading (autograde runs it too)")

@@ -12,8 +12,8 @@ starts are bounded by the operating system from their first instruction:
   out-of-memory killer, which the group counts (``oom_kill``);
 - processes and threads: ``pids.max``; a fork past it fails (``EAGAIN``),
   which the group counts (``pids.events``);
-- writable disk: the sandbox's two tmpfs (``/tmp`` and its sockets' folder),
-  ``disk`` bytes each, whose pages the memory limit counts as well.
+- writable disk: the sandbox's three tmpfs (``/tmp``, ``/dev/shm`` and its
+  sockets' folder), ``disk`` bytes each, whose pages the memory limit counts as well.
 
 After the kernel has gone, :meth:`KernelGroup.exceeded` says which limit it hit;
 :func:`check` proves, before grading, that each limit holds here.
@@ -46,7 +46,7 @@ class Limits:
 
     memory: int = 3 * GiB  # bytes; the heaviest notebook's kernel peaks at about 1.4 GiB in a quick run (README)
     processes: int = 256  # processes and threads together; TensorFlow and PyTorch start about 60 threads in a quick run
-    disk: int = 1 * GiB  # bytes, for each of the kernel's two tmpfs
+    disk: int = 1 * GiB  # bytes, for each of the kernel's three tmpfs
 
     def describe(self) -> str:
         return f"{human(self.memory)} of memory, {self.processes} processes and threads, {human(self.disk)} of disk"

