@@ -9,6 +9,7 @@ course directory of the instructor's choosing:
   process of its own, each kernel in a sandbox (:mod:`helpers.sandbox`; ``--no-sandbox``
   to do without), under a per-cell and a per-notebook time limit; a submission that
   cannot be graded scores zero and is reported, and the rest of the class is graded;
+- ``similarity``: pairs of students whose answers to an exercise look copied (:mod:`helpers.similarity`);
 - ``export``: one CSV, a row per student, a column per exercise and per notebook, totals;
 - ``feedback``: an HTML report per student and notebook that never shows a hidden test.
 
@@ -43,7 +44,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import DeduplicateIds, LimitOutput, NbGraderPreprocessor
 from traitlets import Integer
 
-from helpers import grading, limits, observations, sandbox, scan
+from helpers import grading, limits, observations, sandbox, scan, similarity
 
 NOTEBOOK_TIMEOUT_S = 1800  # per notebook, the grading process's start included
 HIDDEN_MARK = "[course-grade: hidden tests run after this line]"
@@ -826,6 +827,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="no memory, process or disk limit per kernel, for machines without cgroups (time limits stay)")
     p = command("scan", "list, per student, notebook and cell, code that could tamper with grading (autograde runs it too)")
     p.add_argument("--student", action="append", default=[], help="only this student (repeatable; default: everyone handed in)")
+    p = command("similarity", "list pairs of students whose answers to an exercise look copied, in COURSE/similarity.html")
+    p.add_argument("--notebook", action="append", default=[], help="only this notebook (repeatable; default: all released)")
+    p.add_argument("--threshold", type=float, default=similarity.THRESHOLD,
+                   help=f"the smaller share of each answer found in the other (default {similarity.THRESHOLD})")
     p = command("export", "write the CSV of scores")
     p.add_argument("--to", type=Path, help="the CSV file (default: COURSE/grades.csv)")
     p = command("feedback", "write an HTML report per student and notebook into COURSE/feedback")
@@ -845,6 +850,16 @@ def main(argv: list[str] | None = None) -> int:
         findings = scan.scan_course(course.root, args.student or None, course.released())
         scan.write_report(findings, course.root / SCAN_FILE)
         say(scan.format_report(findings) + f"\nwritten to {course.root / SCAN_FILE}")
+        return 0
+    if args.command == "similarity":
+        names = args.notebook or course.released()
+        students = course.submitted()
+        start = time.monotonic()
+        pairs = similarity.similarity(course.root, students, names, args.threshold)
+        for pair in pairs:
+            say(f"{pair.notebook} {pair.exercise}: {' and '.join(pair.students)}, similarity {pair.similarity:.0%}")
+        say(f"{len(pairs)} pairs of {len(students)} students flagged at {args.threshold:.0%} in {time.monotonic() - start:.1f} s "
+            f"(for you to read, scores unaffected; {course.root / similarity.REPORT})")
         return 0
     if args.command == "export":
         return export(course, args.to or course.root / "grades.csv")
