@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from notebook_runner import errors, errors_beyond_stubs, execute, stderr
 from prose_numbers import unbacked_numbers
-from students import answers, exercises, same_code, solution_body, students
+from students import answers, exercises, same_code, solution_code, students
 
 from helpers import grading, instructor
 
@@ -111,7 +111,7 @@ def test_synthetic_students_cover_every_exercise(name):
     assert sorted(module.CORRECT) == sorted(ids) and sorted(module.WRONG) == sorted(ids), f"tests/students/{name}.py"
     cells = {c.id: c.source for c in nb.cells}
     for exercise in ids:
-        assert not same_code(module.CORRECT[exercise], solution_body(cells[exercise])), f"{exercise}: the correct answer is the solution"
+        assert not same_code(module.CORRECT[exercise], solution_code(cells[exercise])), f"{exercise}: the correct answer is the solution"
         assert module.WRONG[exercise].lstrip().startswith("#"), f"{exercise}: the wrong answer's first line says what is wrong"
 
 

@@ -74,8 +74,9 @@ def with_answers(nb, sources: dict[str, str]):
     return nb
 
 
-def solution_body(source: str) -> str:
-    return source.partition("### BEGIN SOLUTION")[2].partition("### END SOLUTION")[0]
+def solution_code(source: str) -> str:
+    """A solution cell's code without its ``### BEGIN/END SOLUTION`` lines: what a student would write."""
+    return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
 
 
 def same_code(a: str, b: str) -> bool:
