@@ -199,7 +199,8 @@ def test_broken_submissions_are_reported_and_the_class_is_graded(course, capsys)
 
     assert scores(course, "dies", NAMES[0]) == FULL[NAMES[0]]
     assert status(course, "dies", NAMES[1]) == "crashed" and scores(course, "dies", NAMES[1]) == dict.fromkeys(FULL[NAMES[1]], 0.0)
-    assert scores(course, "loop", NAMES[1]) == {**FULL[NAMES[1]], "test_box_iou": 0.0}
+    assert status(course, "loop", NAMES[1]) == "over limit" and scores(course, "loop", NAMES[1]) == dict.fromkeys(FULL[NAMES[1]], 0.0)
+    assert "FAILED loop 01_task_taxonomy: over limit: cell test_box_iou ran past 10 s" in out
     assert status(course, "missing", NAMES[0]) == "missing" and scores(course, "missing", NAMES[1]) == FULL[NAMES[1]]
     assert "FAILED missing 00_getting_started: missing" in out
 
@@ -214,7 +215,7 @@ def test_broken_submissions_are_reported_and_the_class_is_graded(course, capsys)
     assert problems["dies"] == "01_task_taxonomy: crashed"
     assert problems["invalid"] == "00_getting_started: unreadable; 01_task_taxonomy: missing"
     assert instructor.main(["feedback", str(course), "--student=loop", "--student=dies"]) == 0
-    assert instructor.TIMED_OUT in (course / "feedback" / "loop" / NAMES[1] / f"{NAMES[1]}.html").read_text()
+    assert "(cell test_box_iou ran past 10 s). It scores 0." in (course / "feedback" / "loop" / NAMES[1] / f"{NAMES[1]}.html").read_text()
     assert "could not be graded: Python crashed" in (course / "feedback" / "dies" / NAMES[1] / f"{NAMES[1]}.html").read_text()
 
 
@@ -287,10 +288,11 @@ def test_feedback_shows_scores_and_visible_checks_and_leaks_nothing(tmp_path):
     assert instructor.main(["release", str(root), "--solutions", str(sources)]) == 0
     for name in NAMES:
         hand_in(root, "solution", name, nbformat.read(sources / f"{name}.ipynb", as_version=4))
-    # Passes the visible check, fails the planted hidden assertion: divides floats by 255 too.
-    always = edited(solution(NAMES[0]), "rgb_to_gray", "if image.dtype == np.uint8:\n        image =", "image =")
+    # Passes the visible checks (512 x 512 images), fails the hidden tests and the planted assertion: divides small float images by 255 too.
+    always = edited(solution(NAMES[0]), "rgb_to_gray", "if image.dtype == np.uint8:", "if image.dtype == np.uint8 or image.size < 1000:")
     hand_in(root, "wrong", NAMES[0], always)
-    both = edited(wrong("box_iou"), "connected_components", *WRONG["connected_components"][1:])  # fails a visible check, and hidden tests
+    both = edited(wrong("box_iou"), "connected_components", "if connectivity == 2:",  # fails a visible check, and hidden tests
+                  "if connectivity == 2 and mask.shape != (40, 37):")
     hand_in(root, "wrong", NAMES[1], both)
     assert grade(root) == 0
     assert instructor.main(["feedback", str(root)]) == 0
