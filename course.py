@@ -71,7 +71,7 @@ def main(argv: list[str]) -> int:
         root_flag = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
         return subprocess.call([python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={ROOT / 'notebooks'}", *root_flag, *rest], cwd=ROOT)
     if command == "generate":
-        return subprocess.call([python, "-m", "helpers.grading", *rest], cwd=ROOT)
+        return subprocess.call([python, "-m", "course_grade.grading", *rest], cwd=ROOT)
     return subprocess.call([python, "-m", "pytest", *PYTEST_ARGS, *rest], cwd=ROOT)
 
 

@@ -6,7 +6,7 @@ students at a time on two cores), in a control group of its own with generous
 limits. Prints, per notebook, the whole run's seconds, the slowest cell, the
 kernel's peak memory and its threads at the end (TensorFlow's and PyTorch's pools
 stay), then the largest of each next to the defaults in
-``helpers.limits`` and ``helpers.instructor``.
+``course_grade.limits`` and ``course_grade.cli``.
 
     python benchmarks/grading_limits.py [NAME ...]
 """
@@ -22,7 +22,8 @@ from datetime import datetime
 import nbformat
 from nbclient import NotebookClient
 
-from helpers import grading, instructor, limits, sandbox
+from course_grade import course, grading, limits, sandbox
+from course_grade.autograde import NOTEBOOK_TIMEOUT_S
 
 
 def seconds(cell) -> float:
@@ -41,7 +42,7 @@ def measure(name: str) -> tuple[float, str, float, int, int]:
     """``(notebook seconds, slowest cell id, its seconds, peak memory, threads at the end)`` of one quick, sandboxed run."""
     nb = nbformat.read(grading.SOLUTIONS / f"{name}.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(THREADS))
-    env = {**instructor.grading_env(1), "NBGRADER_EXECUTION": "autograde"}
+    env = {**course.grading_env(1), "NBGRADER_EXECUTION": "autograde"}
     sandbox.SandboxedKernelManager.limits = limits.Limits(memory=16 * limits.GiB, processes=4096, disk=limits.DEFAULT.disk)
     sandbox.REPORTS.clear()
     with tempfile.TemporaryDirectory() as folder:
@@ -68,7 +69,7 @@ def main(names: list[str]) -> None:
         print(f"{name:<28} {total:7.1f} {cell:>28} {cell_s:6.1f} {peak / limits.GiB:8.2f} GiB {threads:8}", flush=True)
     print(f"largest: a notebook {max(r[0] for r in rows):.1f} s, a cell {max(r[1] for r in rows):.1f} s, "
           f"memory {max(r[2] for r in rows) / limits.GiB:.2f} GiB, {max(r[3] for r in rows)} threads")
-    print(f"defaults: {instructor.NOTEBOOK_TIMEOUT_S} s per notebook, {grading.CELL_TIMEOUT_S} s per cell, "
+    print(f"defaults: {NOTEBOOK_TIMEOUT_S} s per notebook, {grading.CELL_TIMEOUT_S} s per cell, "
           f"{limits.human(limits.DEFAULT.memory)} of memory, {limits.DEFAULT.processes} processes and threads")
 
 

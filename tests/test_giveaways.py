@@ -17,7 +17,7 @@ import tokenize
 import nbformat
 import pytest
 
-from helpers import grading
+from course_grade import grading
 
 RUN = 10  # tokens: long enough to be code, not an idiom such as `model.eval()`
 SHORTEST = 6  # tokens: shorter regions (`return x / 255`) are not checked

@@ -7,7 +7,7 @@ import sys
 import nbformat
 import pytest
 
-from helpers import grading
+from course_grade import grading
 
 TORCH_SIDE = {"torch", "torchvision", "lightning", "pytorch_lightning", "torchmetrics"}
 TF_SIDE = {"tensorflow", "keras"}

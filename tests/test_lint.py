@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from helpers.grading import REPO
+from course_grade.grading import REPO
 
 
 def test_ruff_passes():

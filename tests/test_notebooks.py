@@ -16,7 +16,7 @@ from notebook_runner import errors, errors_beyond_stubs, execute, stderr
 from prose_numbers import unbacked_numbers
 from students import answers, exercises, same_code, solution_code, students
 
-from helpers import grading, instructor
+from course_grade import cli, grading
 
 NAMES = grading.solution_names()
 
@@ -125,7 +125,7 @@ def test_grading_round_trip(name, tmp_path):
     failed cell did not define.
     """
     root = tmp_path / "course"
-    assert instructor.main(["release", str(root), "--notebook", name]) == 0
+    assert cli.main(["release", str(root), "--notebook", name]) == 0
     released = root / "release" / name / f"{name}.ipynb"
     source = nbformat.read(grading.SOLUTIONS / f"{name}.ipynb", as_version=4)
     grading.submit(root, name, "solution", grading.SOLUTIONS / f"{name}.ipynb")
@@ -134,7 +134,7 @@ def test_grading_round_trip(name, tmp_path):
     for student, (nb, _) in synthetic.items():
         (tmp_path / f"{student}.ipynb").write_text(nbformat.writes(nb))
         grading.submit(root, name, student, tmp_path / f"{student}.ipynb")
-    assert instructor.main(["autograde", str(root), "--jobs", "2"]) == 0
+    assert cli.main(["autograde", str(root), "--jobs", "2"]) == 0
     full = grading.scores(root, name, "solution")
     zero = grading.scores(root, name, "untouched")
     assert full and set(full) == set(zero)

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from course_grade import observations as grader
 from helpers import observations as obs
 
 
@@ -16,7 +17,7 @@ def payload(value, **tolerance) -> dict:
 
 
 def same(got, want, **tolerance) -> bool:
-    return obs.verdict([payload(got)], [payload(want, **tolerance)]) is None
+    return grader.verdict([payload(got)], [payload(want, **tolerance)]) is None
 
 
 class AlwaysEqual(float):
@@ -63,10 +64,10 @@ def test_eigenvector_columns_up_to_sign():
 
 
 def test_verdict_counts_values():
-    assert obs.verdict([], [payload(1)]) == "0 values observed, 1 expected"
-    assert obs.verdict([payload(1), payload(2)], [payload(1), payload(3)]) == "value 2 of 2 differs from the solution's"
-    assert obs.verdict([{"value": "forged"}], [payload(1)]) is not None
-    assert obs.verdict(["not even a dict"], [payload(1)]) is not None
+    assert grader.verdict([], [payload(1)]) == "0 values observed, 1 expected"
+    assert grader.verdict([payload(1), payload(2)], [payload(1), payload(3)]) == "value 2 of 2 differs from the solution's"
+    assert grader.verdict([{"value": "forged"}], [payload(1)]) is not None
+    assert grader.verdict(["not even a dict"], [payload(1)]) is not None
 
 
 def test_observe_is_silent_outside_grading_and_sends_while_grading(monkeypatch):
@@ -80,4 +81,4 @@ def test_observe_is_silent_outside_grading_and_sends_while_grading(monkeypatch):
     [data] = sent
     assert data["text/plain"] == "" and data[obs.MIME]["rtol"] == 1e-6
     cell = {"outputs": [{"output_type": "display_data", "data": data}, {"output_type": "stream", "name": "stdout", "text": "x"}]}
-    assert obs.cell_observations(cell) == [data[obs.MIME]]
+    assert grader.cell_observations(cell) == [data[obs.MIME]]

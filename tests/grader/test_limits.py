@@ -1,4 +1,4 @@
-"""Resource limits of grading kernels (helpers.limits): the control groups, the preflight, and attackers graded beside a neighbour.
+"""Resource limits of grading kernels (course_grade.limits): the control groups, the preflight, and attackers graded beside a neighbour.
 
 The attackers are notebook 00's solution with its exercise cell replaced; each
 is graded through ``course-grade autograde --jobs 2`` with small limits, beside
@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import grading, instructor, limits
+from course_grade import cli, grading, limits, sandbox
+from course_grade.course import STATUS_FILE
 
 NAME = "00_getting_started"
 SMALL = ["--memory", "1GiB", "--processes", "96", "--disk", "64MiB", "--cell-timeout", "20"]
@@ -76,15 +77,15 @@ def test_preflight_passes_here_and_refuses_without_cgroups(tmp_path, monkeypatch
     (root / "release" / "nb" / "nb.ipynb").write_text("{}")
     (root / "gradebook.db").write_text("")
     (root / "submitted" / "alice").mkdir(parents=True)
-    monkeypatch.setattr(instructor.sandbox, "check", lambda course, disk: None)
-    assert instructor.main(["autograde", str(root)]) == 2
+    monkeypatch.setattr(sandbox, "check", lambda course, disk: None)
+    assert cli.main(["autograde", str(root)]) == 2
     assert "nothing graded: no cgroup hierarchy" in capsys.readouterr().out
 
 
 @pytest.fixture(scope="module")
 def released(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("limits") / "course"
-    assert instructor.main(["release", str(root), f"--notebook={NAME}"]) == 0
+    assert cli.main(["release", str(root), f"--notebook={NAME}"]) == 0
     return root
 
 
@@ -108,7 +109,7 @@ def scores(root: Path, student: str) -> dict[str, float]:
 def test_attackers_are_stopped_at_their_limit_and_their_neighbour_is_graded_as_alone(released, tmp_path, capsys):
     alone = shutil.copytree(released, tmp_path / "alone")
     hand_in(alone, "neighbour", attacker(""))
-    assert instructor.main(["autograde", str(alone), *SMALL]) == 0
+    assert cli.main(["autograde", str(alone), *SMALL]) == 0
     expected = scores(alone, "neighbour")
     assert expected == {"test_rgb_to_gray": 2.0}
 
@@ -117,9 +118,9 @@ def test_attackers_are_stopped_at_their_limit_and_their_neighbour_is_graded_as_a
     for student, (code, _) in ATTACKS.items():
         hand_in(course, student, attacker(code))
     host_tmp = {p.name for p in Path("/tmp").iterdir()}
-    assert instructor.main(["autograde", str(course), "--jobs", "2", *SMALL]) == 1
+    assert cli.main(["autograde", str(course), "--jobs", "2", *SMALL]) == 1
     out = capsys.readouterr().out
-    statuses = json.loads((course / instructor.STATUS_FILE).read_text())
+    statuses = json.loads((course / STATUS_FILE).read_text())
     assert scores(course, "neighbour") == expected and statuses["neighbour"][NAME]["status"] == "graded"
     for student, (_, hit) in ATTACKS.items():
         outcome = statuses[student][NAME]

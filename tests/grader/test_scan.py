@@ -1,4 +1,4 @@
-"""helpers.scan: the course's own notebooks have no finding; attacks planted in a copy of notebook 01 are each found.
+"""course_grade.scan: the course's own notebooks have no finding; attacks planted in a copy of notebook 01 are each found.
 
 An attack is a cell appended to the instructor's solution of notebook 01 (or an exercise cell edited), scanned
 against the student notebook of notebooks/, which is what the course releases.
@@ -12,8 +12,8 @@ import json
 import nbformat
 import pytest
 
-from helpers import grading
-from helpers.scan import CATEGORIES, format_report, scan_course, scan_notebook, write_report
+from course_grade import grading
+from course_grade.scan import CATEGORIES, format_report, scan_course, scan_notebook, write_report
 
 NAMES = grading.solution_names()
 NAME = "01_task_taxonomy"

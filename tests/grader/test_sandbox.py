@@ -1,4 +1,4 @@
-"""The sandbox of grading kernels (helpers.sandbox): its preflight, and a real kernel run in it by nbclient."""
+"""The sandbox of grading kernels (course_grade.sandbox): its preflight, and a real kernel run in it by nbclient."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from nbgrader.preprocessors import Execute
 from traitlets.config import Config
 
-from helpers import instructor, sandbox
+from course_grade import autograde, cli, sandbox
+from course_grade.course import STATUS_FILE
 
 ATTEMPT = """\
 import os, socket
@@ -173,12 +174,12 @@ def test_autograde_grades_nothing_if_the_preflight_fails_and_skips_it_with_no_sa
     def unavailable(course, disk):
         raise sandbox.SandboxUnavailable(f"no user namespaces.\n{sandbox.NO_SANDBOX_HINT}")
 
-    monkeypatch.setattr(instructor, "Grader", Grader)
+    monkeypatch.setattr(autograde, "Grader", Grader)
     monkeypatch.setattr(sandbox, "check", unavailable)
-    assert instructor.main(["autograde", str(root)]) == 2
+    assert cli.main(["autograde", str(root)]) == 2
     out = capsys.readouterr().out
     assert "nothing graded: no user namespaces" in out and "--no-sandbox" in out
-    assert not graders and not (root / instructor.STATUS_FILE).exists()
+    assert not graders and not (root / STATUS_FILE).exists()
 
-    assert instructor.main(["autograde", str(root), "--no-sandbox"]) == 0
+    assert cli.main(["autograde", str(root), "--no-sandbox"]) == 0
     assert graders[0][-2] is False and "kernels NOT sandboxed" in capsys.readouterr().out

@@ -258,7 +258,7 @@ def _rank(value: str | None) -> int:
 @cache
 def _checks_names() -> frozenset[str]:
     """The public names that helpers.checks defines."""
-    tree = ast.parse((Path(__file__).parent / "checks.py").read_text())
+    tree = ast.parse((Path(__file__).parent.parent / "helpers" / "checks.py").read_text())
     defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
     defined += [t.id for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)]
     return frozenset(name for name in defined if not name.startswith("_"))

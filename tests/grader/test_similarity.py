@@ -1,4 +1,4 @@
-"""``course-grade similarity`` (helpers.similarity) on synthetic students of notebook 01."""
+"""``course-grade similarity`` (course_grade.similarity) on synthetic students of notebook 01."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from students import answers, with_answers
 
-from helpers import grading, instructor
+from course_grade import cli, grading
 
 NAME = "01_task_taxonomy"
 
@@ -53,7 +53,7 @@ def course(tmp_path) -> Path:
 
 
 def test_a_disguised_copy_is_flagged_and_independent_answers_are_not(course, capsys):
-    assert instructor.main(["similarity", str(course)]) == 0
+    assert cli.main(["similarity", str(course)]) == 0
     out = capsys.readouterr().out
     report = json.loads((course / "similarity.json").read_text())
     assert [(p["exercise"], p["students"]) for p in report["pairs"]] == [("connected_components", ["copier", "solution"])]
@@ -65,6 +65,6 @@ def test_a_disguised_copy_is_flagged_and_independent_answers_are_not(course, cap
 
 
 def test_untouched_stubs_are_not_compared(course):
-    instructor.main(["similarity", str(course), "--threshold", "0"])
+    cli.main(["similarity", str(course), "--threshold", "0"])
     pairs = json.loads((course / "similarity.json").read_text())["pairs"]
     assert pairs and not any("untouched" in p["students"] for p in pairs)

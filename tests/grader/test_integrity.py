@@ -13,9 +13,9 @@ import copy
 import shutil
 
 import nbformat
-from test_instructor import FULL, NAMES, hand_in, scores, wrong
+from test_course_grade import FULL, NAMES, hand_in, scores, wrong
 
-from helpers import grading, instructor, scan
+from course_grade import cli, grading, scan
 
 TRANSFORMER = '''\
 def _blank_tests(lines):
@@ -144,7 +144,7 @@ def hand_in_everything(root) -> dict[tuple[str, str], str]:
 
 def course_with_attacks(root) -> dict[tuple[str, str], str]:
     """Release notebooks 00 and 01 with `course-grade` into ``root`` and hand in every base and attack."""
-    assert instructor.main(["release", str(root), *(f"--notebook={n}" for n in NAMES)]) == 0
+    assert cli.main(["release", str(root), *(f"--notebook={n}" for n in NAMES)]) == 0
     return hand_in_everything(root)
 
 
@@ -173,7 +173,7 @@ def test_course_grade_withstands_every_attack_and_the_scan_names_each(tmp_path):
     """No attack earns more than its untampered answers, per test cell; the scan flags each attack's cell, and nothing else."""
     root = tmp_path / "course"
     cells = course_with_attacks(root)
-    assert instructor.main(["autograde", str(root), "--jobs", "2", "--cell-timeout", "60"]) == 0
+    assert cli.main(["autograde", str(root), "--jobs", "2", "--cell-timeout", "60"]) == 0
     assert total(root, "release") == 0 and total(root, "wrong") < sum(sum(FULL[n].values()) for n in NAMES)
     gained = {}
     for attack, (base, _, _) in ATTACKS.items():

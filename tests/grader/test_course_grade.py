@@ -1,4 +1,4 @@
-"""``course-grade`` (helpers.instructor) on synthetic students built from the real notebooks 00 and 01.
+"""``course-grade`` (course_grade.cli) on synthetic students built from the real notebooks 00 and 01.
 
 Each test grades a copy of one released course directory, through nbgrader,
 and checks the gradebook's score for every test cell.
@@ -20,7 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import grading, instructor
+from course_grade import cli, grading
+from course_grade.course import STATUS_FILE
+from course_grade.feedback import HIDDEN_FAILED
 
 NAMES = ["00_getting_started", "01_task_taxonomy"]
 FULL = {  # every test cell's points
@@ -69,7 +71,7 @@ def hand_in(root: Path, student: str, name: str, nb: nbformat.NotebookNode | str
 
 
 def grade(root: Path, *args: str) -> int:
-    return instructor.main(["autograde", str(root), "--jobs", "2", "--cell-timeout", CELL_TIMEOUT, *args])
+    return cli.main(["autograde", str(root), "--jobs", "2", "--cell-timeout", CELL_TIMEOUT, *args])
 
 
 def scores(root: Path, student: str, name: str) -> dict[str, float]:
@@ -77,7 +79,7 @@ def scores(root: Path, student: str, name: str) -> dict[str, float]:
 
 
 def status(root: Path, student: str, name: str) -> str:
-    return json.loads((root / instructor.STATUS_FILE).read_text())[student][name]["status"]
+    return json.loads((root / STATUS_FILE).read_text())[student][name]["status"]
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -87,7 +89,7 @@ def digest(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def released(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("released") / "course"
-    assert instructor.main(["release", str(root), *(f"--notebook={n}" for n in NAMES)]) == 0
+    assert cli.main(["release", str(root), *(f"--notebook={n}" for n in NAMES)]) == 0
     return root
 
 
@@ -131,7 +133,7 @@ def test_scores_solution_untouched_and_one_wrong_answer_at_a_time(course, capsys
         expected = {n: {**FULL[n], **({f"test_{exercise}": 0.0} if n == name else {})} for n in NAMES}
         assert {n: scores(course, f"wrong-{exercise}", n) for n in NAMES} == expected, exercise
 
-    assert instructor.main(["export", str(course)]) == 0
+    assert cli.main(["export", str(course)]) == 0
     with open(course / "grades.csv") as f:
         rows = {row["student"]: row for row in csv.DictReader(f)}
     assert list(rows["solution"]) == ["student", "00_getting_started/test_rgb_to_gray", *(f"01_task_taxonomy/{t}" for t in FULL[NAMES[1]]),
@@ -141,7 +143,7 @@ def test_scores_solution_untouched_and_one_wrong_answer_at_a_time(course, capsys
     first = (course / "grades.csv").read_text()
 
     assert grade(course, "--student=solution", "--student=wrong-box_iou", "--notebook=01_task_taxonomy") == 0
-    assert instructor.main(["export", str(course)]) == 0
+    assert cli.main(["export", str(course)]) == 0
     assert (course / "grades.csv").read_text() == first
     assert digest(course / "submitted") == before
     assert "[12/12]" in capsys.readouterr().out  # progress
@@ -209,12 +211,12 @@ def test_broken_submissions_are_reported_and_the_class_is_graded(course, capsys)
     assert scores(course, "edited", NAMES[1]) == scores(course, "wrong", NAMES[1])
     assert "test cell test_box_iou was deleted" in out and "locked cell test_box_iou was edited" in out
 
-    assert instructor.main(["export", str(course)]) == 0
+    assert cli.main(["export", str(course)]) == 0
     with open(course / "grades.csv") as f:
         problems = {row["student"]: row["problems"] for row in csv.DictReader(f)}
     assert problems["dies"] == "01_task_taxonomy: crashed"
     assert problems["invalid"] == "00_getting_started: unreadable; 01_task_taxonomy: missing"
-    assert instructor.main(["feedback", str(course), "--student=loop", "--student=dies"]) == 0
+    assert cli.main(["feedback", str(course), "--student=loop", "--student=dies"]) == 0
     assert "(cell test_box_iou ran past 10 s). It scores 0." in (course / "feedback" / "loop" / NAMES[1] / f"{NAMES[1]}.html").read_text()
     assert "could not be graded: Python crashed" in (course / "feedback" / "dies" / NAMES[1] / f"{NAMES[1]}.html").read_text()
 
@@ -223,7 +225,7 @@ def test_a_notebook_over_its_time_limit_is_stopped_and_the_next_one_graded(cours
     hand_in(course, "sleeper", NAMES[0], edited(solution(NAMES[0]), "cell-03", "check_environment()", "import time\ntime.sleep(600)"))
     hand_in(course, "sleeper", NAMES[1], solution(NAMES[1]))
     start = time.monotonic()
-    assert instructor.main(["autograde", str(course), "--notebook-timeout", "20"]) == 1
+    assert cli.main(["autograde", str(course), "--notebook-timeout", "20"]) == 1
     assert time.monotonic() - start < 120  # not the 600 s the sleeping cell asked for
     assert status(course, "sleeper", NAMES[0]) == "timed out" and scores(course, "sleeper", NAMES[0]) == dict.fromkeys(FULL[NAMES[0]], 0.0)
     assert scores(course, "sleeper", NAMES[1]) == FULL[NAMES[1]]
@@ -247,7 +249,7 @@ def test_collect_reports_missing_misnamed_and_unreadable(course, tmp_path, capsy
     (inbox / "readme.txt").write_text("hello")
     before = digest(inbox)
 
-    assert instructor.main(["collect", str(course), str(inbox)]) == 1
+    assert cli.main(["collect", str(course), str(inbox)]) == 1
     out = capsys.readouterr().out
     assert digest(inbox) == before
     assert sorted(p.name for p in (course / "submitted").iterdir()) == ["alice", "bob", "carol"]
@@ -262,7 +264,7 @@ def test_collect_reports_missing_misnamed_and_unreadable(course, tmp_path, capsy
     assert "dave.zip: collected 0 of 2 notebooks\n    unreadable: dave.zip is not a readable zip file" in out
     assert "readme.txt: collected 0 of 2 notebooks\n    not collected" in out
 
-    assert instructor.main(["export", str(course)]) == 1  # handed in, not yet graded
+    assert cli.main(["export", str(course)]) == 1  # handed in, not yet graded
     assert "NOT AUTOGRADED alice 00_getting_started" in capsys.readouterr().out
 
 
@@ -285,7 +287,7 @@ def test_feedback_shows_scores_and_visible_checks_and_leaks_nothing(tmp_path):
                      f'{CANARY_HIDDEN[1]}\nassert np.allclose(rgb_to_gray(np.full((1, 1, 3), 0.5)), 0.5), "{CANARY_MESSAGE}"')
     nbformat.write(planted, sources / f"{NAMES[0]}.ipynb")
     root = tmp_path / "course"
-    assert instructor.main(["release", str(root), "--solutions", str(sources)]) == 0
+    assert cli.main(["release", str(root), "--solutions", str(sources)]) == 0
     for name in NAMES:
         hand_in(root, "solution", name, nbformat.read(sources / f"{name}.ipynb", as_version=4))
     # Passes the visible checks (512 x 512 images), fails the hidden tests and the planted assertion: divides small float images by 255 too.
@@ -295,15 +297,15 @@ def test_feedback_shows_scores_and_visible_checks_and_leaks_nothing(tmp_path):
                   "if connectivity == 2 and mask.shape != (40, 37):")
     hand_in(root, "wrong", NAMES[1], both)
     assert grade(root) == 0
-    assert instructor.main(["feedback", str(root)]) == 0
+    assert cli.main(["feedback", str(root)]) == 0
 
     released_text = "".join((root / "release" / n / f"{n}.ipynb").read_text() for n in NAMES)
     pages = {(s, n): (root / "feedback" / s / n / f"{n}.html").read_text() for s in ("solution", "wrong") for n in NAMES}
     for text in (released_text, *pages.values()):
         assert "CANARY" not in text
     assert "Score: <b>2 / 2</b>" in pages["solution", NAMES[0]] and "Score: <b>9 / 9</b>" in pages["solution", NAMES[1]]
-    assert "✓ rgb_to_gray(astronaut)" in pages["wrong", NAMES[0]] and instructor.HIDDEN_FAILED in pages["wrong", NAMES[0]]
+    assert "✓ rgb_to_gray(astronaut)" in pages["wrong", NAMES[0]] and HIDDEN_FAILED in pages["wrong", NAMES[0]]
     assert "Score: <b>3 / 9</b>" in pages["wrong", NAMES[1]]
     assert "AssertionError: box_iou of two boxes that do not overlap" in pages["wrong", NAMES[1]]
-    assert instructor.HIDDEN_FAILED in pages["wrong", NAMES[1]].split("test_connected_components: ")[-1]
+    assert HIDDEN_FAILED in pages["wrong", NAMES[1]].split("test_connected_components: ")[-1]
     assert "### BEGIN HIDDEN TESTS" not in "".join(pages.values())
