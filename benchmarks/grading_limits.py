@@ -23,7 +23,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from course_grade import course, grading, limits, sandbox
-from course_grade.autograde import NOTEBOOK_TIMEOUT_S
+from course_grade.autograde import CELL_TIMEOUT_S, NOTEBOOK_TIMEOUT_S
 
 
 def seconds(cell) -> float:
@@ -69,7 +69,7 @@ def main(names: list[str]) -> None:
         print(f"{name:<28} {total:7.1f} {cell:>28} {cell_s:6.1f} {peak / limits.GiB:8.2f} GiB {threads:8}", flush=True)
     print(f"largest: a notebook {max(r[0] for r in rows):.1f} s, a cell {max(r[1] for r in rows):.1f} s, "
           f"memory {max(r[2] for r in rows) / limits.GiB:.2f} GiB, {max(r[3] for r in rows)} threads")
-    print(f"defaults: {NOTEBOOK_TIMEOUT_S} s per notebook, {grading.CELL_TIMEOUT_S} s per cell, "
+    print(f"defaults: {NOTEBOOK_TIMEOUT_S} s per notebook, {CELL_TIMEOUT_S} s per cell, "
           f"{limits.human(limits.DEFAULT.memory)} of memory, {limits.DEFAULT.processes} processes and threads")
 
 

@@ -30,7 +30,10 @@ from course_grade import grading, limits, sandbox, scan
 from course_grade.course import SCAN_FILE, STATUS_FILE, Course, Outcome, grading_env, say
 from course_grade.preprocessors import OUTSIDE_FAILURE
 
-NOTEBOOK_TIMEOUT_S = 1800  # per notebook, the grading process's start included
+# Fitted to quick runs (benchmarks/grading_limits.py, README): the slowest notebook takes 36 s, its slowest cell 21 s;
+# about ten times that leaves room for a machine running several times slower than usual.
+NOTEBOOK_TIMEOUT_S = 600  # per notebook, the grading process's start included
+CELL_TIMEOUT_S = 240  # per cell
 
 
 def check_submission(path: Path, released: nbformat.NotebookNode) -> tuple[Outcome | None, list[str]]:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from course_grade import grading, limits, scan, similarity
-from course_grade.autograde import NOTEBOOK_TIMEOUT_S, autograde
+from course_grade.autograde import CELL_TIMEOUT_S, NOTEBOOK_TIMEOUT_S, autograde
 from course_grade.collect import collect
 from course_grade.course import SCAN_FILE, Course, say
 from course_grade.export import export
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--student", action="append", default=[], help="only this student (repeatable; default: everyone handed in)")
     p.add_argument("--notebook", action="append", default=[], help="only this notebook (repeatable; default: all released)")
     p.add_argument("--jobs", type=int, default=1, help="students graded in parallel (default 1)")
-    p.add_argument("--cell-timeout", type=int, default=grading.CELL_TIMEOUT_S, help=f"seconds per cell (default {grading.CELL_TIMEOUT_S})")
+    p.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT_S, help=f"seconds per cell (default {CELL_TIMEOUT_S})")
     p.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT_S, help=f"seconds per notebook (default {NOTEBOOK_TIMEOUT_S})")
     p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                    help="run students' code without isolation (it can read and write all you can), for machines where bwrap cannot run")

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
 NOTEBOOKS = REPO / "notebooks"
 COURSE_ID = "object-recognition"
-CELL_TIMEOUT_S = 600  # per cell while grading; training cells run a subset then
+CELL_TIMEOUT_S = 600  # per cell in nbgrader's own config and when release runs the solution (autograde sets its own)
 
 NBGRADER_CONFIG = f"""\
 c = get_config()  # noqa: F821 (nbgrader's config loader defines it)

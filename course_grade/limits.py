@@ -44,8 +44,8 @@ class LimitsUnavailable(RuntimeError):
 class Limits:
     """What one grading kernel may use."""
 
-    memory: int = 3 * GiB  # bytes; the heaviest notebook's kernel peaks at about 1.4 GiB in a quick run (README)
-    processes: int = 256  # processes and threads together; TensorFlow and PyTorch start about 60 threads in a quick run
+    memory: int = 4 * GiB  # bytes; the heaviest notebook's kernel (10_lightning) peaks at 1.75 GiB in a quick run
+    processes: int = 256  # processes and threads together; a quick run's kernel holds at most 17
     disk: int = 1 * GiB  # bytes, for each of the kernel's three tmpfs
 
     def describe(self) -> str:
