@@ -91,8 +91,7 @@ class Grader:
         self.stopped = False
         self.env = grading_env(max(1, (os.cpu_count() or 1) // jobs))
         self.env[SANDBOX_SWITCH] = "1" if sandboxed else "0"
-        bounds = kernel_limits
-        self.env[LIMITS_SWITCH] = f"{bounds.memory} {bounds.processes} {bounds.disk}" if bounds else "0"
+        self.env[LIMITS_SWITCH] = f"{kernel_limits.memory} {kernel_limits.processes} {kernel_limits.disk}" if kernel_limits else "0"
         self.released = {name: nbformat.read(course.root / "release" / name / f"{name}.ipynb", as_version=4) for name in names}
 
     def run(self, students: list[str]) -> dict[str, dict[str, Outcome]]:

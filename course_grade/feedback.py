@@ -18,7 +18,6 @@ from course_grade.preprocessors import HIDDEN_MARK, HIDDEN_TEST_FAILED
 HIDDEN_FAILED = "Your code passed the visible check above but failed the hidden tests, which try other inputs and edge cases."
 
 
-TIMED_OUT = "This cell ran past the time limit and was stopped: look for an endless loop or a needlessly slow computation."
 
 
 FAILED = "This test failed: run your notebook from the top (Kernel, Restart Kernel and Run All Cells) to see why."
@@ -46,8 +45,6 @@ def visible_outcome(cell) -> tuple[str, str]:
     errors = [o for o in cell.outputs if o.output_type == "error"]
     if not errors:
         return visible, ""
-    if any(e.ename == "CellTimeoutError" for e in errors):
-        return visible, TIMED_OUT
     if errors[0].ename == HIDDEN_TEST_FAILED:
         return visible, HIDDEN_FAILED
     traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(errors[0].traceback))

@@ -5,8 +5,7 @@ A number in a markdown cell (a decimal such as 0.985, a grouped integer such as
 executed notebook holds the same value, at the prose's precision, in a code
 cell's source (a constant, an assert) or in a code cell's text output (a
 printed measurement). Numbers in inline code and in LaTeX are left to the
-code they quote; four-digit integers from 1900 to 2099 are years. ``ALLOWED`` lists the few numbers that are definitions from
-outside the notebook (a year, a paper's figure), per notebook.
+code they quote; four-digit integers from 1900 to 2099 are years.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import re
 
 NUMBER = re.compile(r"(?<![\w.^_{])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d{4,})(%?)(?![\w.]*\d)")
 CODE_NUMBER = re.compile(r"(?<![\w.])\d[\d_,]*(?:\.\d+)?(?:e[-+]?\d+)?")
-ALLOWED: dict[str, set[str]] = {}
 
 
 def prose_text(markdown: str) -> str:
@@ -46,7 +44,7 @@ def code_values(nb) -> list[float]:
     return values
 
 
-def unbacked_numbers(nb, name: str = "") -> list[str]:
+def unbacked_numbers(nb) -> list[str]:
     """Numbers in the prose of executed notebook ``nb`` that no code cell computes, prints or asserts."""
     values = code_values(nb)
     missing = []
@@ -54,7 +52,7 @@ def unbacked_numbers(nb, name: str = "") -> list[str]:
         if cell.cell_type != "markdown":
             continue
         for token, percent in NUMBER.findall(prose_text(cell.source)):
-            if token in ALLOWED.get(name, set()) or (not percent and re.fullmatch(r"(19|20)\d\d", token)):
+            if not percent and re.fullmatch(r"(19|20)\d\d", token):
                 continue
             number = float(token.replace(",", ""))
             decimals = len(token.partition(".")[2])

@@ -91,7 +91,7 @@ def test_solution_executes(name, tmp_path):
         nbformat.write(nb, folder / f"{name}.ipynb")
     assert errors(nb) == []
     assert stderr(nb) == []
-    assert unbacked_numbers(nb, name) == [], "numbers in the prose that no cell computes, prints or asserts"
+    assert unbacked_numbers(nb) == [], "numbers in the prose that no cell computes, prints or asserts"
 
 
 def test_notebooks_match_a_fresh_generation(tmp_path):

@@ -41,11 +41,6 @@ def meta(cell) -> dict:
     return cell.metadata.get("nbgrader", {})
 
 
-def exercises(nb) -> list[str]:
-    """Exercise cell ids, in order."""
-    return [c.id for c in nb.cells if meta(c).get("solution") and not meta(c).get("grade")]
-
-
 def test_cells(nb) -> dict[str, list[str]]:
     """Exercise id -> the test cells between it and the next exercise."""
     result, current = {}, None
@@ -56,6 +51,11 @@ def test_cells(nb) -> dict[str, list[str]]:
         elif meta(c).get("grade") and current is not None:
             result[current].append(meta(c)["grade_id"])
     return result
+
+
+def exercises(nb) -> list[str]:
+    """Exercise cell ids, in order."""
+    return list(test_cells(nb))
 
 
 def lost(name: str, nb, wrong: list[str]) -> set[str]:
