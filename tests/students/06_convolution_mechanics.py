@@ -72,6 +72,43 @@ def conv2d_backward(dout, cache):
     db = np.array([dout[:, f].sum() for f in range(n_filters)])
     return dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]].copy(), dw, db
 ''',
+    # loops over every window, np.unravel_index of its argmax, += into dx
+    "max_pool2d_backward": '''
+def max_pool2d_backward(dout, cache):
+    x, pool, stride = cache
+    dx = np.zeros_like(x, dtype=np.float64)
+    n_images, channels, rows, cols = dout.shape
+    for n in range(n_images):
+        for c in range(channels):
+            for i in range(rows):
+                for j in range(cols):
+                    top, left = i * stride, j * stride
+                    window = x[n, c, top : top + pool, left : left + pool]
+                    p, q = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, top + p, left + q] += dout[n, c, i, j]
+    return dx
+''',
+    # im2col: every window a row of a matrix, the forward pass and the gradient as matrix products, no conv2d_* functions
+    "conv_fit_step": '''
+def conv_fit_step(x, target, w, b, lr):
+    n_filters, _, hh, ww = w.shape
+    windows = sliding_window_view(x, (hh, ww), axis=(2, 3))  # (N, C, H', W', HH, WW)
+    patches = windows.transpose(0, 2, 3, 1, 4, 5).reshape(-1, w[0].size)  # one row per output position
+    residual = patches @ w.reshape(n_filters, -1).T + b - target.transpose(0, 2, 3, 1).reshape(-1, n_filters)
+    loss = (residual**2).sum() / residual.size
+    grad_out = residual * (2.0 / residual.size)
+    grad_w = (grad_out.T @ patches).reshape(w.shape)
+    return float(loss), w - lr * grad_w, b - lr * grad_out.sum(axis=0)
+''',
+    # scipy's full convolution for every (output, input) channel pair, summed over the middle channels; loops for the bias
+    "compose_convolutions": '''
+def compose_convolutions(w1, b1, w2, b2):
+    n_mid, channels = w1.shape[:2]
+    n_out = w2.shape[0]
+    kernels = [[sum(signal.convolve2d(w1[f, c], w2[g, f]) for f in range(n_mid)) for c in range(channels)] for g in range(n_out)]
+    bias = [b2[g] + sum(w2[g, f].sum() * b1[f] for f in range(n_mid)) for g in range(n_out)]
+    return np.array(kernels, dtype=np.float64), np.array(bias, dtype=np.float64)
+''',
     # the kernel size as a tuple always, the bias as a boolean times the filter count
     "param_counts": '''
 def conv2d_param_count(in_channels, out_channels, kernel_size, bias=True):
@@ -82,6 +119,13 @@ def conv2d_param_count(in_channels, out_channels, kernel_size, bias=True):
 
 def dense_param_count(in_features, out_features, bias=True):
     return in_features * out_features + (out_features if bias else 0)
+''',
+    # the pixels flattened into columns and one matrix product
+    "conv1x1": '''
+def conv1x1(x, w, b):
+    n, c, h, width = x.shape
+    out = (w @ x.reshape(n, c, h * width)).reshape(n, len(w), h, width)
+    return out + b.reshape(1, -1, 1, 1)
 ''',
 }
 
@@ -141,6 +185,36 @@ def conv2d_backward(dout, cache):
             dxp[:, :, rows, cols] = np.einsum("nfij,fc->ncij", dout, w[:, :, p, q])
     return dxp[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]], dw, dout.sum(axis=(0, 2, 3))
 ''',
+    "max_pool2d_backward": '''
+# assigns instead of adding: an input that is the largest of two overlapping windows keeps one window's gradient only
+def max_pool2d_backward(dout, cache):
+    x, pool, stride = cache
+    N, C, H_out, W_out = dout.shape
+    windows = sliding_window_view(x, (pool, pool), axis=(2, 3))[:, :, ::stride, ::stride]
+    p, q = np.divmod(windows.reshape(N, C, H_out, W_out, pool * pool).argmax(axis=-1), pool)
+    n, c, i, j = np.indices(dout.shape)
+    dx = np.zeros(x.shape)
+    dx[n, c, i * stride + p, j * stride + q] = dout
+    return dx
+''',
+    "conv_fit_step": '''
+# forgets the factor 2 of the square's derivative: dout = (out - target) / M, every step half as long as it should be
+def conv_fit_step(x, target, w, b, lr):
+    error = conv2d_vectorised(x, w, b) - target
+    _, dw, db = conv2d_backward(error / error.size, (x, w, b, 1, 0))
+    return float(np.mean(error**2)), w - lr * dw, b - lr * db
+''',
+    "compose_convolutions": '''
+# drops the first layer's bias: b = b2, as if b1 did not pass through the second layer's weights
+def compose_convolutions(w1, b1, w2, b2):
+    _, C, HH1, WW1 = w1.shape
+    F2, _, HH2, WW2 = w2.shape
+    w = np.zeros((F2, C, HH1 + HH2 - 1, WW1 + WW2 - 1))
+    for p in range(HH2):
+        for q in range(WW2):
+            w[:, :, p : p + HH1, q : q + WW1] += np.einsum("gf,fcij->gcij", w2[:, :, p, q], w1)
+    return w, b2.copy()
+''',
     "param_counts": '''
 # bias=False is ignored: the biases are always counted
 def conv2d_param_count(in_channels, out_channels, kernel_size, bias=True):
@@ -150,5 +224,10 @@ def conv2d_param_count(in_channels, out_channels, kernel_size, bias=True):
 
 def dense_param_count(in_features, out_features, bias=True):
     return out_features * (in_features + 1)
+''',
+    "conv1x1": '''
+# the bias is left out
+def conv1x1(x, w, b):
+    return np.einsum("nchw,fc->nfhw", x, w)
 ''',
 }
