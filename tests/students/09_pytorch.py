@@ -1,10 +1,14 @@
 """Synthetic students for 09_pytorch: correct answers written differently, and plausible wrong ones."""
 
 CORRECT = {
-    "split_train_validation": '''
-def split_train_validation(dataset, n_validation):
-    train_indices, validation_indices = np.split(np.arange(len(dataset)), [len(dataset) - n_validation])
-    return Subset(dataset, train_indices.tolist()), Subset(dataset, validation_indices.tolist())
+    "initial_loss": '''
+def initial_loss(model, x, y):
+    model.train(False)
+    with torch.inference_mode():
+        log_probabilities = torch.log_softmax(model(x), dim=-1)
+    n_classes = log_probabilities.size(-1)
+    measured = -log_probabilities[torch.arange(len(y)), y].mean()
+    return float(-np.log(1.0 / n_classes)), float(measured)
 ''',
     "CNN": '''
 class CNN(nn.Module):
@@ -30,19 +34,31 @@ def train_step(model, optimizer, x, y):
     optimizer.step()
     return float(loss.detach())
 ''',
-    "accuracy": '''
-def accuracy(logits, labels):
-    correct = torch.sum(torch.argmax(logits, dim=-1) == labels)
-    return int(correct) / labels.shape[0]
+    "overfit_one_batch": '''
+def overfit_one_batch(model, x, y, n_steps):
+    adam = torch.optim.Adam(params=list(model.parameters()), lr=1e-3)
+    model.train()
+    history = []
+    step = 0
+    while step < n_steps:
+        adam.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), y)
+        history.append(loss.item())
+        loss.backward()
+        adam.step()
+        step += 1
+    return history
 ''',
 }
 
 WRONG = {
-    "split_train_validation": '''
-# slices the indices with [:-n_validation] and [-n_validation:]: for n_validation = 0 training is empty and everything validates
-def split_train_validation(dataset, n_validation):
-    indices = range(len(dataset))
-    return Subset(dataset, indices[:-n_validation]), Subset(dataset, indices[-n_validation:])
+    "initial_loss": '''
+# applies a softmax before F.cross_entropy, which applies the log-softmax itself: right only when the prediction is uniform
+def initial_loss(model, x, y):
+    model.eval()
+    with torch.no_grad():
+        probabilities = F.softmax(model(x), dim=1)
+    return math.log(probabilities.shape[1]), F.cross_entropy(probabilities, y).item()
 ''',
     "CNN": '''
 # no ReLU after the first linear layer: two linear layers in a row
@@ -68,9 +84,12 @@ def train_step(model, optimizer, x, y):
     optimizer.step()
     return loss.item()
 ''',
-    "accuracy": '''
-# returns numpy.float64 (the mean of a numpy array), not the Python float the text asks for
-def accuracy(logits, labels):
-    return (logits.argmax(dim=1) == labels).numpy().mean()
+    "overfit_one_batch": '''
+# steps with plain SGD at protocol.LEARNING_RATE: 1e-3 is Adam's rate, and SGD at it barely lowers the loss in 50 steps
+def overfit_one_batch(model, x, y, n_steps):
+    optimizer = torch.optim.SGD(model.parameters(), lr=protocol.LEARNING_RATE)
+    return [train_step(model, optimizer, x, y) for _ in range(n_steps)]
 ''',
 }
+
+LOSES = {"train_step": ["test_train_step", "test_overfit_one_batch"]}  # overfit_one_batch steps with the student's train_step
