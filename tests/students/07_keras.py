@@ -1,13 +1,6 @@
 """Synthetic students for 07_keras: correct answers written differently, and plausible wrong ones."""
 
 CORRECT = {
-    "split_train_validation": '''
-def split_train_validation(x, y, n_validation):
-    cut = x.shape[0] - n_validation
-    x_train, x_val = np.split(x, [cut])
-    y_train, y_val = np.split(y, [cut])
-    return (x_train, y_train), (x_val, y_val)
-''',
     "build_model": '''
 def build_model():
     model = keras.Sequential()
@@ -29,19 +22,41 @@ def compile_model(model):
     model.compile(optimizer="adam", loss=loss, metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
     return model
 ''',
-    "accuracy": '''
-def accuracy(logits, labels):
-    predictions = np.argmax(np.asarray(logits), axis=-1)
-    return float(np.count_nonzero(predictions == np.asarray(labels)) / len(predictions))
+    "KeepBest": '''
+class KeepBest(keras.callbacks.Callback):
+    def __init__(self, monitor="val_loss"):
+        super().__init__()
+        self.monitor = monitor
+
+    def on_train_begin(self, logs=None):
+        self.values, self.snapshots = [], []
+        self.best, self.best_epoch, self.best_weights = np.inf, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.values.append(logs[self.monitor])
+        self.snapshots.append([np.array(w) for w in self.model.weights])
+
+    def on_train_end(self, logs=None):
+        self.best_epoch = int(np.argmin(self.values))
+        self.best = float(self.values[self.best_epoch])
+        self.best_weights = self.snapshots[self.best_epoch]
+        self.model.set_weights(self.best_weights)
+''',
+    "feature_maps_model": '''
+def feature_maps_model(model):
+    x = inputs = keras.Input(shape=model.inputs[0].shape[1:])
+    maps = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        x = layer(x)
+        if isinstance(layer, keras.layers.Conv2D):
+            maps.append(x)
+    return keras.Model(inputs, [*maps, x])
 ''',
 }
 
 WRONG = {
-    "split_train_validation": '''
-# slices with x[:-n_validation]: for n_validation = 0 the training set is empty and everything validates
-def split_train_validation(x, y, n_validation):
-    return (x[:-n_validation], y[:-n_validation]), (x[-n_validation:], y[-n_validation:])
-''',
     "build_model": '''
 # a softmax on the last layer (as in the lecture's example): the model outputs probabilities, not logits
 def build_model():
@@ -63,9 +78,28 @@ def compile_model(model):
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 ''',
-    "accuracy": '''
-# returns numpy.float64 (np.mean), not the Python float the text asks for
-def accuracy(logits, labels):
-    return np.mean(np.argmax(logits, axis=1) == labels)
+    "KeepBest": '''
+# keeps self.model.weights, the variables themselves, not copies: they go on changing, and the last epoch's weights stay
+class KeepBest(keras.callbacks.Callback):
+    def __init__(self, monitor="val_loss"):
+        super().__init__()
+        self.monitor = monitor
+
+    def on_train_begin(self, logs=None):
+        self.best, self.best_epoch, self.best_weights = np.inf, None, None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs[self.monitor] < self.best:
+            self.best, self.best_epoch, self.best_weights = float(logs[self.monitor]), epoch, self.model.weights
+
+    def on_train_end(self, logs=None):
+        self.model.set_weights(self.best_weights)
+''',
+    "feature_maps_model": '''
+# copies the model with keras.models.clone_model: new layers with new random weights, not the trained ones
+def feature_maps_model(model):
+    copy = keras.models.clone_model(model)
+    maps = [layer.output for layer in copy.layers if isinstance(layer, keras.layers.Conv2D)]
+    return keras.Model(copy.inputs[0], maps + [copy.outputs[0]])
 ''',
 }

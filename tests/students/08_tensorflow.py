@@ -1,12 +1,6 @@
 """Synthetic students for 08_tensorflow: correct answers written differently, and plausible wrong ones."""
 
 CORRECT = {
-    "split_train_validation": '''
-def split_train_validation(dataset, n_total, n_validation):
-    n_train = int(dataset.cardinality()) - n_validation
-    validation = dataset.skip(n_train).take(n_validation)
-    return dataset.take(n_train), validation
-''',
     "CNN": '''
 class CNN(tf.Module):
     def __init__(self, seed=0):
@@ -40,20 +34,32 @@ def train_step(model, optimizer, x, y):
     optimizer.apply_gradients(tape.gradient(loss, variables), variables)
     return loss
 ''',
-    "accuracy": '''
-def accuracy(logits, labels):
-    logits = tf.convert_to_tensor(logits)
-    hits = tf.math.count_nonzero(tf.argmax(logits, axis=-1) == tf.cast(labels, tf.int64))
-    return int(hits) / int(tf.shape(logits)[0])
+    "Tally": '''
+class Tally(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.calls, self.examples = (tf.Variable(tf.constant(0, tf.int64)) for _ in range(2))
+        self.traces = 0
+
+    @tf.function
+    def __call__(self, x):
+        self.traces = self.traces + 1
+        self.calls.assign(self.calls + 1)
+        self.examples.assign(self.examples + tf.shape(x, out_type=tf.int64)[0])
+        return tf.identity(x)
+''',
+    "compile_step": '''
+def compile_step(step, model, optimizer):
+    @tf.function(input_signature=(tf.TensorSpec(shape=[None, 28, 28, 1], dtype=tf.float32),
+                                  tf.TensorSpec(shape=[None], dtype=tf.int64)))
+    def compiled(x, y):
+        return step(model, optimizer, x, y)
+
+    return compiled
 ''',
 }
 
 WRONG = {
-    "split_train_validation": '''
-# validation taken from the front of the stream: take and skip in each other's places
-def split_train_validation(dataset, n_total, n_validation):
-    return dataset.skip(n_validation), dataset.take(n_validation)
-''',
     "CNN": '''
 # standard-normal initial weights, as the lecture's example draws them (not Glorot uniform)
 class CNN(tf.Module):
@@ -87,10 +93,24 @@ def train_step(model, optimizer, x, y):
     optimizer.apply_gradients(gradients, model.trainable_variables)
     return loss
 ''',
-    "accuracy": '''
-# returns a numpy.float64 (.numpy() of a float64 mean), not the Python float the text asks for
-def accuracy(logits, labels):
-    hits = tf.equal(tf.argmax(logits, axis=1), tf.cast(labels, tf.int64))
-    return tf.reduce_mean(tf.cast(hits, tf.float64)).numpy()
+    "Tally": '''
+# counts calls and examples in Python ints: Python runs only while tracing, so they count traces, not calls
+class Tally(tf.Module):
+    def __init__(self):
+        super().__init__()
+        self.traces, self.calls, self.examples = 0, 0, 0
+
+    @tf.function
+    def __call__(self, x):
+        self.traces += 1
+        self.calls += 1
+        self.examples += x.shape[0]
+        return x
+''',
+    "compile_step": '''
+# fixes the batch size in the signature: the last, smaller batch of an epoch is refused
+def compile_step(step, model, optimizer):
+    signature = [tf.TensorSpec((128, 28, 28, 1), tf.float32), tf.TensorSpec((128,), tf.int64)]
+    return tf.function(lambda x, y: step(model, optimizer, x, y), input_signature=signature)
 ''',
 }
