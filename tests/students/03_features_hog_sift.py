@@ -150,3 +150,60 @@ LOSES = {
     "gradient_orientation_bins": ["test_gradient_orientation_bins", "test_hog_features"],
     "block_normalize": ["test_block_normalize", "test_hog_features"],
 }
+
+CORRECT["window_boxes"] = '''
+def window_boxes(image_shape, window_shape, step, scale=1.0):
+    """Loops over the positions, a list of tuples, scaled one box at a time."""
+    height, width = image_shape[0], image_shape[1]
+    h, w = window_shape
+    boxes = []
+    r = 0
+    while r + h <= height:
+        c = 0
+        while c + w <= width:
+            boxes.append((r * scale, c * scale, (r + h) * scale, (c + w) * scale))
+            c += step
+        r += step
+    return np.array(boxes, dtype=np.float64).reshape(-1, 4)
+'''
+CORRECT["non_max_suppression"] = '''
+def non_max_suppression(boxes, scores, iou_threshold):
+    """The full IoU matrix first, then a pass in score order over a boolean 'suppressed' array."""
+    b = np.asarray(boxes, dtype=np.float64)
+    n = len(b)
+    heights = np.clip(np.minimum(b[:, None, 2], b[None, :, 2]) - np.maximum(b[:, None, 0], b[None, :, 0]), 0, None)
+    widths = np.clip(np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 1], b[None, :, 1]), 0, None)
+    inter = heights * widths
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    iou = inter / (area[:, None] + area[None, :] - inter)
+    suppressed = np.zeros(n, dtype=bool)
+    keep = []
+    for i in sorted(range(n), key=lambda k: -float(scores[k])):
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        suppressed |= iou[i] > iou_threshold
+    return np.asarray(keep, dtype=np.int64)
+'''
+WRONG["window_boxes"] = '''
+# off by one: np.arange(0, H - h, step) misses the last position, where the window touches the border
+def window_boxes(image_shape, window_shape, step, scale=1.0):
+    (height, width), (h, w) = image_shape[:2], window_shape
+    rows, cols = np.meshgrid(np.arange(0, height - h, step), np.arange(0, width - w, step), indexing="ij")
+    rows, cols = rows.ravel(), cols.ravel()
+    return scale * np.stack([rows, cols, rows + h, cols + w], axis=1).astype(np.float64)
+'''
+WRONG["non_max_suppression"] = '''
+# one pass: drops only the boxes that overlap the best box, never those that overlap a later kept box
+def non_max_suppression(boxes, scores, iou_threshold):
+    boxes = np.asarray(boxes, dtype=np.float64)
+    order = np.argsort(-np.asarray(scores, dtype=np.float64))
+    best = boxes[order[0]]
+    top_left = np.maximum(best[:2], boxes[order, :2])
+    bottom_right = np.minimum(best[2:], boxes[order, 2:])
+    overlap = np.prod(np.clip(bottom_right - top_left, 0, None), axis=1)
+    areas = (boxes[order, 2] - boxes[order, 0]) * (boxes[order, 3] - boxes[order, 1])
+    iou = overlap / ((best[2] - best[0]) * (best[3] - best[1]) + areas - overlap)
+    keep = [order[0]] + [k for k, v in zip(order[1:], iou[1:]) if v <= iou_threshold]
+    return np.array(keep, dtype=np.int64)
+'''
