@@ -1,12 +1,6 @@
 """Synthetic students for 10_lightning: correct answers written differently, and plausible wrong ones."""
 
 CORRECT = {
-    "split_train_validation": '''
-def split_train_validation(dataset, n_validation):
-    indices = torch.arange(len(dataset))
-    n_train = indices.numel() - n_validation
-    return Subset(dataset, indices[:n_train].tolist()), Subset(dataset, indices[n_train:].tolist())
-''',
     "LitCNN": '''
 class LitCNN(L.LightningModule):
     def __init__(self):
@@ -31,7 +25,7 @@ class LitCNN(L.LightningModule):
         x, y = batch
         logits = self(x)
         self.log(f"{stage}_loss", F.cross_entropy(logits, y))
-        self.log(f"{stage}_accuracy", accuracy(logits, y))
+        self.log(f"{stage}_accuracy", torchmetrics_accuracy(logits, y, task="multiclass", num_classes=10))
 
     def validation_step(self, batch, batch_idx):
         self.evaluation_step(batch, "val")
@@ -42,20 +36,33 @@ class LitCNN(L.LightningModule):
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=protocol.LEARNING_RATE)
 ''',
-    "accuracy": '''
-def accuracy(logits, labels):
-    hits = torch.eq(torch.max(logits, dim=1).indices, labels)
-    return hits.sum().item() / hits.numel()
+    "StopAtTarget": '''
+class StopAtTarget(L.Callback):
+    def __init__(self, monitor, target):
+        self.monitor, self.target = monitor, target
+
+    def on_validation_end(self, trainer, pl_module):
+        if trainer.sanity_checking:
+            return
+        value = trainer.callback_metrics.get(self.monitor)
+        if value is not None and float(value) > self.target:
+            trainer.should_stop = True
+''',
+    "epoch_metrics": '''
+def epoch_metrics(path):
+    lines = Path(path).read_text().splitlines()
+    header = lines[0].split(",")
+    columns = {name: [] for name in header}
+    for line in lines[1:]:
+        for name, cell in zip(header, line.split(",")):
+            if cell.strip():
+                columns[name].append(float(cell))
+    del columns["epoch"], columns["step"]
+    return columns
 ''',
 }
 
 WRONG = {
-    "split_train_validation": '''
-# slices the indices with [:-n_validation] and [-n_validation:]: for n_validation = 0 training is empty and everything validates
-def split_train_validation(dataset, n_validation):
-    indices = list(range(len(dataset)))
-    return Subset(dataset, indices[:-n_validation]), Subset(dataset, indices[-n_validation:])
-''',
     "LitCNN": '''
 # logs train_loss with self.log's defaults, which in training_step record each step's value, not the epoch's mean
 class LitCNN(L.LightningModule):
@@ -81,7 +88,7 @@ class LitCNN(L.LightningModule):
         x, y = batch
         logits = self(x)
         self.log(f"{stage}_loss", F.cross_entropy(logits, y))
-        self.log(f"{stage}_accuracy", accuracy(logits, y))
+        self.log(f"{stage}_accuracy", torchmetrics_accuracy(logits, y, task="multiclass", num_classes=10))
 
     def validation_step(self, batch, batch_idx):
         self.evaluation_step(batch, "val")
@@ -92,10 +99,23 @@ class LitCNN(L.LightningModule):
     def configure_optimizers(self):
         return torch.optim.Adam(self.parameters(), lr=protocol.LEARNING_RATE)
 ''',
-    "accuracy": '''
-# returns numpy.float64 (the mean of a numpy array), not the Python float the text asks for
-def accuracy(logits, labels):
-    return np.mean(logits.argmax(dim=1).numpy() == labels.numpy())
+    "StopAtTarget": '''
+# sets should_stop on the callback itself, which the Trainer never reads: training runs all its epochs
+class StopAtTarget(L.Callback):
+    def __init__(self, monitor, target):
+        self.monitor, self.target = monitor, target
+
+    def on_validation_end(self, trainer, pl_module):
+        if not trainer.sanity_checking and trainer.callback_metrics[self.monitor] > self.target:
+            self.should_stop = True
+''',
+    "epoch_metrics": '''
+# turns empty cells into 0.0 instead of skipping them: every metric gets a value on every row, not one per epoch
+def epoch_metrics(path):
+    with open(path, newline="") as file:
+        rows = list(csv.DictReader(file))
+    names = [name for name in rows[0] if name not in ("epoch", "step")] if rows else []
+    return {name: [float(row[name] or 0.0) for row in rows] for name in names}
 ''',
 }
 
