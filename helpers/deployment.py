@@ -41,6 +41,7 @@ def quiet():
         os.dup2(captured.fileno(), 2)
         sys.stdout = sys.stderr = text
         root.handlers = [handler]
+        logging.disable(logging.INFO)  # and below: libraries' own handlers (TensorFlow's) would still print them
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
@@ -60,6 +61,7 @@ def _restore(saved_fd, saved_streams, root, handlers, level) -> None:
     sys.stdout, sys.stderr = saved_streams
     os.dup2(saved_fd, 2)
     root.handlers, root.level = handlers, level
+    logging.disable(logging.NOTSET)
 
 
 def size_bytes(path) -> int:
