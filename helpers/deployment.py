@@ -4,13 +4,15 @@ Not part of any lesson. Exporters and runtimes (ExecuTorch, LiteRT, ONNX
 Runtime's quantizer) write progress notes to standard error, from Python and
 from C++: :func:`quiet` keeps them out of the notebook unless the call fails,
 when it shows them. :class:`LocalServer` starts a model server as a child
-process on 127.0.0.1, waits until it answers, and stops it.
+process on 127.0.0.1, waits until it answers, posts JSON to it, and stops it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 import io
+import json
 import logging
 import os
 import socket
@@ -70,6 +72,14 @@ def size_bytes(path) -> int:
     return path.stat().st_size if path.is_file() else sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def version(package: str) -> str | None:
+    """The installed version of a distribution (``"ai-edge-litert"``), or None where it is not installed."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as probe:
@@ -119,6 +129,16 @@ class LocalServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, 9)
                 self.process.wait()
+
+    def post(self, route: str, body, timeout: float = 30) -> tuple[int, object]:
+        """POST ``body`` (JSON-encoded, or bytes as they are) to ``route``; the status code and the decoded JSON answer."""
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}/{route}", data=data, headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

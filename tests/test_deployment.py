@@ -55,6 +55,12 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(sys.argv[2].encode())
 
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200 if body.startswith(b"{") else 400)
+        self.end_headers()
+        self.wfile.write(b'{"echo": ' + body + b'}' if body.startswith(b"{") else b'{"detail": "not JSON"}')
+
 HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 """
 
@@ -65,6 +71,8 @@ def test_local_server_starts_answers_and_stops(tmp_path):
     with server:
         with urllib.request.urlopen(server.url + "/health", timeout=5) as response:
             assert response.read() == b"hello"
+        assert server.post("predict", {"pixels": [1, 2]}) == (200, {"echo": {"pixels": [1, 2]}})
+        assert server.post("predict", b"hello") == (400, {"detail": "not JSON"})
     assert server.process.poll() is not None
 
 
@@ -73,3 +81,8 @@ def test_a_server_that_dies_says_why(tmp_path):
     with pytest.raises(RuntimeError, match="no model file"):
         with deployment.LocalServer(tmp_path / "server.py", deployment.free_port(), log=tmp_path / "log", timeout=30):
             pass
+
+
+def test_version_of_an_installed_and_of_a_missing_package():
+    assert deployment.version("numpy").count(".") >= 1
+    assert deployment.version("no-such-package-here") is None
