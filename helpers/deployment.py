@@ -38,7 +38,7 @@ def quiet():
     captured, text = tempfile.TemporaryFile(mode="w+b"), io.StringIO()
     root = logging.getLogger()
     handler = logging.StreamHandler(text)
-    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_handlers = root.handlers[:]
     try:
         os.dup2(captured.fileno(), 2)
         sys.stdout = sys.stderr = text
@@ -48,21 +48,21 @@ def quiet():
             warnings.simplefilter("ignore")
             yield
     except BaseException:
-        _restore(saved_fd, saved_streams, root, saved_handlers, saved_level)
+        _restore(saved_fd, saved_streams, root, saved_handlers)
         captured.seek(0)
         sys.stderr.write(captured.read().decode(errors="replace") + text.getvalue())
         raise
     else:
-        _restore(saved_fd, saved_streams, root, saved_handlers, saved_level)
+        _restore(saved_fd, saved_streams, root, saved_handlers)
     finally:
         os.close(saved_fd)
         captured.close()
 
 
-def _restore(saved_fd, saved_streams, root, handlers, level) -> None:
+def _restore(saved_fd, saved_streams, root, handlers) -> None:
     sys.stdout, sys.stderr = saved_streams
     os.dup2(saved_fd, 2)
-    root.handlers, root.level = handlers, level
+    root.handlers = handlers
     logging.disable(logging.NOTSET)
 
 
