@@ -76,7 +76,7 @@ def failure(result: dict) -> tuple[str, str]:
 SANDBOX_SWITCH = "COURSE_GRADE_SANDBOX"  # "0" in a grading process's environment: its kernels run unconfined (--no-sandbox)
 
 
-LIMITS_SWITCH = "COURSE_GRADE_LIMITS"  # "memory processes disk" (bytes, count, bytes) for each kernel, or "0" (--no-limits)
+LIMITS_SWITCH = "COURSE_GRADE_LIMITS"  # limits.Limits.encode() for each kernel, or "0" (--no-limits)
 
 
 class Grader:
@@ -91,7 +91,7 @@ class Grader:
         self.stopped = False
         self.env = grading_env(max(1, (os.cpu_count() or 1) // jobs))
         self.env[SANDBOX_SWITCH] = "1" if sandboxed else "0"
-        self.env[LIMITS_SWITCH] = f"{kernel_limits.memory} {kernel_limits.processes} {kernel_limits.disk}" if kernel_limits else "0"
+        self.env[LIMITS_SWITCH] = kernel_limits.encode() if kernel_limits else "0"
         self.released = {name: nbformat.read(course.root / "release" / name / f"{name}.ipynb", as_version=4) for name in names}
 
     def run(self, students: list[str]) -> dict[str, dict[str, Outcome]]:
@@ -211,15 +211,16 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
     if not students:
         say(f"course-grade: no submissions in {course.root / 'submitted'}: run `course-grade collect` first")
         return 1
+    kernel_limits = kernel_limits and kernel_limits.resolved()  # the backend that will bound the kernels, proved below
     if sandboxed:
         try:
-            sandbox.check(course.root, disk=(kernel_limits or limits.DEFAULT).disk)
+            sandbox.check(course.root, disk=(kernel_limits or limits.DEFAULT).disk, bounds=kernel_limits)
         except sandbox.SandboxUnavailable as error:
             say(f"course-grade: nothing graded: {error}")
             return 2
     if kernel_limits is not None:
         try:
-            limits.check(kernel_limits)
+            limits.check(kernel_limits, sandboxed=sandboxed)
         except limits.LimitsUnavailable as error:
             say(f"course-grade: nothing graded: {error}")
             return 2
@@ -260,7 +261,7 @@ def worker(root: str, student: str, cell_timeout: str, *names: str) -> None:
     config.Execute.timeout = int(cell_timeout)
     sandbox.SandboxedKernelManager.confine = os.environ.get(SANDBOX_SWITCH) != "0"
     bounds = os.environ.get(LIMITS_SWITCH, "0")
-    sandbox.SandboxedKernelManager.limits = None if bounds == "0" else limits.Limits(*map(int, bounds.split()))
+    sandbox.SandboxedKernelManager.limits = kernel_limits = None if bounds == "0" else limits.Limits.decode(bounds)
     for name in names:
         logging.info("grading %s %s", student, name)
         coursedir = CourseDirectory(config=config, root=root)
@@ -270,20 +271,28 @@ def worker(root: str, student: str, cell_timeout: str, *names: str) -> None:
         sandbox.REPORTS.clear()
         result = utils.capture_log(autograde)
         graded = Path(root, "autograded", student, name, f"{name}.ipynb")
-        result["limits hit"] = [hit for report in sandbox.REPORTS for hit in report["limits hit"]] + timed_out(graded, int(cell_timeout))
+        hits = [hit for report in sandbox.REPORTS for hit in report["limits hit"]] + timed_out(graded, int(cell_timeout))
+        if kernel_limits is not None and kernel_limits.backend == "rlimit":  # refused, not killed: the errors its cells raised say it
+            hits += limits.refusals(kernel_limits, [(name, value) for _, name, value in errors(graded)])
+        result["limits hit"] = list(dict.fromkeys(hits))
         result["peak memory"] = max((report["peak memory"] for report in sandbox.REPORTS), default=0)
         results.write(json.dumps(result) + "\n")
         results.flush()
 
 
-def timed_out(path: Path, cell_timeout: int) -> list[str]:
-    """"cell X ran past N s" for each cell of the graded notebook at ``path`` that the per-cell time limit stopped."""
+def errors(path: Path) -> list[tuple[str, str, str]]:
+    """``(cell id, error name, error value)`` of each error in the graded notebook at ``path``."""
     try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
         return []
-    return [f"cell {cell.get('id', '?')} ran past {cell_timeout} s" for cell in nb.cells if cell.cell_type == "code"
-            if any(out.output_type == "error" and out.get("ename") == "CellTimeoutError" for out in cell.outputs)]
+    return [(cell.get("id", "?"), out.get("ename", ""), out.get("evalue", "")) for cell in nb.cells if cell.cell_type == "code"
+            for out in cell.outputs if out.output_type == "error"]
+
+
+def timed_out(path: Path, cell_timeout: int) -> list[str]:
+    """"cell X ran past N s" for each cell of the graded notebook at ``path`` that the per-cell time limit stopped."""
+    return [f"cell {cell} ran past {cell_timeout} s" for cell, name, _ in errors(path) if name == "CellTimeoutError"]
 
 
 if __name__ == "__main__":

@@ -47,8 +47,11 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"processes and threads per kernel (default {default.processes})")
     p.add_argument("--disk", type=limits.parse_size, default=default.disk,
                    help=f"bytes each of a kernel's three tmpfs holds, e.g. 512MiB (default {limits.human(default.disk)})")
+    p.add_argument("--limits-backend", choices=limits.BACKENDS, default=default.backend,
+                   help="what bounds each kernel: control groups, or rlimits per process where there are none (default auto: "
+                        "cgroup where a control group can be made, else rlimit)")
     p.add_argument("--no-limits", dest="limits", action="store_false",
-                   help="no memory, process or disk limit per kernel, for machines without cgroups (time limits stay)")
+                   help="no memory, process or disk limit per kernel, for machines where neither backend holds (time limits stay)")
     p = command("scan", "list, per student, notebook and cell, code that could tamper with grading (autograde runs it too)")
     p.add_argument("--student", action="append", default=[], help="only this student (repeatable; default: everyone handed in)")
     p = command("similarity", "list pairs of students whose answers to an exercise look copied, in COURSE/similarity.html")
@@ -68,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "autograde":
         if min(args.jobs, args.cell_timeout, args.notebook_timeout, args.memory, args.processes, args.disk) < 1:
             parser.error("--jobs, --cell-timeout, --notebook-timeout, --memory, --processes and --disk must be positive")
-        bounds = limits.Limits(args.memory, args.processes, args.disk) if args.limits else None
+        bounds = limits.Limits(args.memory, args.processes, args.disk, args.limits_backend) if args.limits else None
         return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout, args.sandbox, bounds)
     if args.command == "scan":
         findings = scan.scan_course(course.root, args.student or None, course.released())

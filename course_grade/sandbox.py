@@ -105,16 +105,36 @@ def environment(env: Mapping[str, str]) -> dict[str, str]:
     return {"LANG": "C.UTF-8", **passed, **FIXED_ENV}
 
 
-def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None = None, disk: int = limits.Limits.disk) -> list[str]:
+def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None = None, disk: int = limits.Limits.disk,
+                    own_user: bool = False) -> list[str]:
     """The ``bwrap ... --`` prefix that confines a command run in ``cwd`` (read-only), writing only three tmpfs of ``disk`` bytes each.
 
     They are ``/tmp``, ``/dev/shm`` and one mounted on ``runtime_dir``, over the host's folder
     of that name, of which it shows only ``connection.json`` (read-only): the
     kernel's ipc sockets live in the tmpfs, reached from outside through
-    ``/proc/<pid>/root``.
+    ``/proc/<pid>/root``. With ``own_user`` (the rlimit backend) bwrap runs in the
+    user namespace it was started in, keeps only the capabilities to change user,
+    which the command's ``setpriv`` uses and loses, and makes its tmpfs writable by all.
     """
-    args = [bwrap(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(disk), "--tmpfs", "/dev/shm"]
+    namespaces = ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    unshare = namespaces if own_user else ["--unshare-all"]
+    caps = ["--cap-drop", "ALL", *(["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] if own_user else [])]
+    perms = ["--perms", "1777"] if own_user else []
+    made = {"/", "/dev", "/proc", "/usr", SCRATCH}
+
+    def under(dest: str) -> list[str]:
+        """With ``own_user``, the folders above ``dest`` that bwrap would make for root alone (0700), made readable by all first."""
+        if not own_user:
+            return []
+        args = []
+        for folder in reversed(Path(dest).parents):
+            if str(folder) not in made:
+                made.add(str(folder))
+                args += ["--perms", "1777" if folder.is_relative_to(SCRATCH) else "0755", "--dir", str(folder)]
+        return args
+
+    args = [bwrap(), *unshare, "--die-with-parent", "--new-session", *caps, "--proc", "/proc", "--dev", "/dev"]
+    args += [*perms, "--size", str(disk), "--tmpfs", "/dev/shm"]
     args += ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -122,18 +142,34 @@ def bwrap_arguments(cwd: Path, runtime_dir: Path, env: Mapping[str, str] | None 
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
     for name in ETC:
-        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    args += ["--size", str(disk), "--tmpfs", SCRATCH]  # before the binds: any of them may lie under /tmp
+        args += [*under(f"/etc/{name}"), "--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    args += [*perms, "--size", str(disk), "--tmpfs", SCRATCH]  # before the binds: any of them may lie under /tmp
     for path in readable_paths():
-        args += ["--ro-bind", path, path]
+        args += [*under(path), "--ro-bind", path, path]
     for path in font_caches():
-        args += ["--ro-bind", str(path), f"{FIXED_ENV['MPLCONFIGDIR']}/{path.name}"]
-    args += ["--ro-bind", str(cwd), str(cwd), "--size", str(disk), "--tmpfs", str(runtime_dir)]
+        dest = f"{FIXED_ENV['MPLCONFIGDIR']}/{path.name}"
+        args += [*under(dest), "--ro-bind", str(path), dest]
+    args += [*under(str(cwd)), "--ro-bind", str(cwd), str(cwd)]
+    args += [*under(str(runtime_dir)), *perms, "--size", str(disk), "--tmpfs", str(runtime_dir)]
     connection = runtime_dir / "connection.json"
     args += ["--ro-bind-try", str(connection), str(connection), "--remount-ro", "/dev", "--remount-ro", "/", "--clearenv"]
     for name, value in sorted(environment(os.environ if env is None else env).items()):
         args += ["--setenv", name, value]
     return [*args, "--chdir", str(cwd), "--"]
+
+
+def confined(command: list[str], cwd: Path, runtime_dir: Path, kernel: limits.KernelGroup | limits.KernelRlimits | None = None,
+             disk: int = limits.Limits.disk, env: Mapping[str, str] | None = None) -> list[str]:
+    """``command`` as a kernel runs: in the sandbox (:func:`bwrap_arguments`), within ``kernel``'s limits (created) if given."""
+    if kernel is None:
+        return [*bwrap_arguments(cwd, runtime_dir, env, disk), *command]
+    own_user = isinstance(kernel, limits.KernelRlimits) and kernel.holder is not None
+    inner = kernel.inner() if isinstance(kernel, limits.KernelRlimits) else []
+    if own_user:
+        connection = runtime_dir / "connection.json"
+        if connection.exists():  # written by the grader, readable by the kernel's own user only
+            os.chown(connection, limits.SANDBOX_UID, limits.SANDBOX_UID)
+    return [*kernel.prefix(), *bwrap_arguments(cwd, runtime_dir, env, disk, own_user), *inner, *command]
 
 
 REPORTS: list[dict] = []  # per kernel this process started: {"limits hit": [...], "peak memory": bytes}; the grading process reads it
@@ -160,7 +196,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     confine = True
     limits: limits.Limits | None = None
     runtime_dir: Path | None = None
-    group: limits.KernelGroup | None = None
+    group: limits.KernelGroup | limits.KernelRlimits | None = None
     sandbox_root: str | None = None  # /proc/<pid>/root of bwrap's child: the sandbox's file system, seen from here
     disk_hits: list[str] = []
 
@@ -184,18 +220,16 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.ip = str(self.runtime_dir / "ipc")
         try:
             command, kw = await super()._async_pre_start_kernel(**kw)
-            prefix = []
             if self.limits is not None:
-                self.group = limits.KernelGroup(self.limits)
+                self.group = self.limits.kernel(sandboxed=self.confine)
                 self.group.create()
-                prefix = self.group.prefix()
         except BaseException:
             self.remove_runtime_dir()
             raise
         if self.confine:
             disk = (self.limits or limits.Limits()).disk
-            prefix += bwrap_arguments(Path(kw["cwd"]).resolve(), self.runtime_dir, kw.get("env"), disk)
-        return [*prefix, *command], kw
+            return confined(command, Path(kw["cwd"]).resolve(), self.runtime_dir, self.group, disk, kw.get("env")), kw
+        return [*(self.group.prefix() if self.group else []), *command], kw
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -208,6 +242,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             folders = (SCRATCH, "/dev/shm", str(self.runtime_dir))
             full = [folder for folder in folders if limits.disk_full(Path(self.sandbox_root + folder))]
             self.disk_hits = [f"wrote more than {limits.human(self.limits.disk)} into {folder}" for folder in full]
+            if isinstance(self.group, limits.KernelRlimits):
+                self.group.inspect(self.sandbox_root)
         await super()._async_shutdown_kernel(now=now, restart=restart)
 
     shutdown_kernel = _async_shutdown_kernel  # AsyncKernelManager's alias of the method would skip the override
@@ -286,7 +322,7 @@ print(json.dumps(outcome))
 NEEDED = ("import numpy and helpers", "read its own folder", "write /tmp")
 
 
-def check(course: Path | None = None, timeout: float = 120, disk: int = limits.DEFAULT.disk) -> None:
+def check(course: Path | None = None, timeout: float = 120, disk: int = limits.DEFAULT.disk, bounds: limits.Limits | None = None) -> None:
     """Prove that a sandboxed kernel can run here and is confined; raise :class:`SandboxUnavailable` saying what failed.
 
     A sandboxed Python (the kernels' ``bwrap`` arguments, in a scratch course
@@ -295,7 +331,8 @@ def check(course: Path | None = None, timeout: float = 120, disk: int = limits.D
     gradebook (also ``course``'s real one), to write into its own folder, the
     course root (also ``course``) or the sandbox's own root, and to connect to a
     port this process listens on at 127.0.0.1; each folder it can write must be a
-    tmpfs of ``disk`` bytes. It also derives torchvision's MNIST files into
+    tmpfs of ``disk`` bytes. With ``bounds`` whose backend is ``rlimit``, the probe
+    runs as such kernels do (in their own user namespace, as their own user). It also derives torchvision's MNIST files into
     ``data/cache/`` now, since kernels can only read ``data/``.
     """
     try:
@@ -322,11 +359,17 @@ def check(course: Path | None = None, timeout: float = 120, disk: int = limits.D
         bounded = [SCRATCH, "/dev/shm", str(runtime)]
         task = {"own": str(own / "nb.ipynb"), "read": list(map(str, read)), "write": list(map(str, write)), "port": port,
                 "bounded": bounded}
+        kernel = bounds.kernel("check-sandbox") if bounds is not None and bounds.resolved().backend == "rlimit" else None
         try:
-            result = subprocess.run([*bwrap_arguments(own, runtime, disk=disk), sys.executable, "-c", PROBE, json.dumps(task)],
-                                    capture_output=True, text=True, timeout=timeout)
-        except (OSError, subprocess.TimeoutExpired) as error:
+            if kernel is not None:
+                kernel.create()
+            command = confined([sys.executable, "-c", PROBE, json.dumps(task)], own, runtime, kernel, disk)
+            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired, limits.LimitsUnavailable) as error:
             raise SandboxUnavailable(f"the sandbox check could not run: {error}.\n{NO_SANDBOX_HINT}") from error
+        finally:
+            if kernel is not None:
+                kernel.remove()
         try:
             outcome = json.loads(result.stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):

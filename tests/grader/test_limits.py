@@ -1,8 +1,13 @@
-"""Resource limits of grading kernels (course_grade.limits): the control groups, the preflight, and attackers graded beside a neighbour.
+"""Resource limits of grading kernels (course_grade.limits): both backends, the preflight, and attackers graded beside a neighbour.
 
 The attackers are notebook 00's solution with its exercise cell replaced; each
 is graded through ``course-grade autograde --jobs 2`` with small limits, beside
-a correct submission whose scores must equal those it gets graded alone.
+a correct submission whose scores must equal those it gets graded alone: with
+control groups (this machine's cgroup v1), and with the rlimit backend forced
+(``--limits-backend rlimit``), which machines without control groups get. The
+cgroup v2 code is exercised against a fake hierarchy only: this machine's
+memory and pids controllers are bound to v1, so v2's enforcement itself is
+proved only where v2 is mounted (``limits.check`` does it there before grading).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -45,6 +51,9 @@ def test_sizes_read_as_an_instructor_writes_them():
     with pytest.raises(ValueError, match="not a size"):
         limits.parse_size("lots")
     assert limits.Limits(3 << 30, 256, 1 << 30).describe() == "3 GiB of memory, 256 processes and threads, 1 GiB of disk"
+    assert limits.Limits(3 << 30, 256, 1 << 30, "rlimit").describe().startswith("3 GiB of memory per process, 256 processes")
+    bounds = limits.Limits(3 << 30, 256, 1 << 30, "rlimit")
+    assert limits.Limits.decode(bounds.encode()) == bounds
 
 
 def test_a_group_stops_memory_and_processes_and_says_so():
@@ -69,17 +78,99 @@ def test_a_group_stops_memory_and_processes_and_says_so():
 
 def test_preflight_passes_here_and_refuses_without_cgroups(tmp_path, monkeypatch, capsys):
     limits.check(limits.DEFAULT)
+    assert limits.DEFAULT.resolved().backend == "cgroup"
     monkeypatch.setattr(limits, "CGROUP_ROOT", tmp_path)  # no controller mounted there
-    with pytest.raises(limits.LimitsUnavailable, match="(?s)no cgroup hierarchy.*--no-limits"):
-        limits.check(limits.DEFAULT)
+    assert limits.DEFAULT.resolved().backend == "rlimit"  # auto falls back
+    cgroup = limits.Limits(backend="cgroup")
+    with pytest.raises(limits.LimitsUnavailable, match="(?s)no cgroup hierarchy.*--no-limits.*--limits-backend rlimit"):
+        limits.check(cgroup)
     root = tmp_path / "course"
     (root / "release" / "nb").mkdir(parents=True)
     (root / "release" / "nb" / "nb.ipynb").write_text("{}")
     (root / "gradebook.db").write_text("")
     (root / "submitted" / "alice").mkdir(parents=True)
-    monkeypatch.setattr(sandbox, "check", lambda course, disk: None)
-    assert cli.main(["autograde", str(root)]) == 2
+    monkeypatch.setattr(sandbox, "check", lambda course, disk, bounds: None)
+    assert cli.main(["autograde", str(root), "--limits-backend", "cgroup"]) == 2
     assert "nothing graded: no cgroup hierarchy" in capsys.readouterr().out
+
+
+def test_rlimits_hold_sandboxed_and_are_refused_where_they_cannot():
+    """Without control groups: each process's memory and the kernel's processes bound, in the sandbox, as its own user.
+
+    Unsandboxed the kernel runs as the grader, root here, whom RLIMIT_NPROC never
+    refuses a process: the preflight says so and names the opt-out.
+    """
+    bounds = limits.Limits(backend="rlimit")
+    limits.check(bounds)
+    sandbox.check(bounds=bounds)
+    with pytest.raises(limits.LimitsUnavailable, match="(?s)not refused processes.*never refuses root.*--no-limits"):
+        limits.check(bounds, sandboxed=False)
+    kernel = limits.Limits(128 << 20, 16, 1 << 20, "rlimit").kernel()
+    kernel.create()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "cwd").mkdir()
+            (Path(tmp) / "runtime").mkdir()
+            probe = "import os, sys; print(os.getuid(), os.geteuid(), os.getgroups()); sys.stdout.flush()\n" + limits.PROBE
+            command = sandbox.confined([sys.executable, "-c", probe, "processes", "40"], Path(tmp) / "cwd", Path(tmp) / "runtime", kernel)
+            result = subprocess.run(command, capture_output=True, text=True)
+    finally:
+        kernel.remove()
+    assert result.stdout.startswith(f"{limits.SANDBOX_UID} {limits.SANDBOX_UID} []\nrefused after "), result
+    assert int(result.stdout.split("refused after ")[1].split()[0]) < 16
+    assert kernel.holder is None
+    assert limits.refusals(limits.DEFAULT, [("MemoryError", ""), ("BlockingIOError", "[Errno 11] Resource temporarily unavailable")]) == [
+        "used more than 4 GiB of memory", "started more than 256 processes and threads"]
+    assert limits.refusals(limits.DEFAULT, [("ValueError", "shapes do not match")]) == []
+
+
+def test_cgroup_v2_groups_are_written_and_read_as_v2_has_them(tmp_path, monkeypatch):
+    """The v2 code path against a fake unified hierarchy: the files it writes, the events it reads, the shell that joins.
+
+    Only the logic is tested: this machine's memory and pids controllers are on
+    cgroup v1, so no kernel is bounded here by v2; where v2 is mounted,
+    ``limits.check`` proves the enforcement before grading.
+    """
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory hugetlb pids rdma misc\n")
+    monkeypatch.setattr(limits, "CGROUP_ROOT", tmp_path)
+    monkeypatch.setattr(limits, "own_group", lambda controller: "/grader.slice" if controller == "" else None)
+    (tmp_path / "grader.slice").mkdir()
+    assert limits.hierarchy() == "v2"
+    bounds = limits.Limits(3 << 30, 40, 1 << 20, "cgroup")
+    group = limits.KernelGroup(bounds, "alice")
+    assert group.folders == [group.memory] and group.memory.parent == tmp_path / "grader.slice"
+    real_mkdir, real_rmdir = Path.mkdir, Path.rmdir
+    files = ("memory.max", "memory.swap.max", "pids.max", "cgroup.procs", "memory.events", "pids.events", "memory.peak")
+
+    def mkdir(folder, *args, **kwargs):  # cgroupfs makes a group's interface files with its folder, and removes them with it
+        real_mkdir(folder, *args, **kwargs)
+        for name in files:
+            (folder / name).write_text("")
+
+    def rmdir(folder):
+        for name in files:
+            (folder / name).unlink(missing_ok=True)
+        real_rmdir(folder)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    monkeypatch.setattr(Path, "rmdir", rmdir)
+    group.create()
+    assert [(group.memory / name).read_text() for name in ("memory.max", "memory.swap.max", "pids.max")] == [
+        f"{3 << 30}\n", "0\n", "40\n"]
+    assert subprocess.run([*group.prefix(), "true"]).returncode == 0  # the launch command's shell joined the group
+    assert (group.memory / "cgroup.procs").read_text().strip().isdigit()
+    (group.memory / "cgroup.procs").write_text("")  # the shell has exited: cgroupfs lists it no more
+    assert group.exceeded() == []
+    (group.memory / "memory.events").write_text("low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n")
+    (group.memory / "pids.events").write_text("max 3\n")
+    (group.memory / "memory.peak").write_text(f"{3 << 30}\n")
+    assert group.exceeded() == ["used more than 3 GiB of memory", "started more than 40 processes and threads"]
+    assert group.peak_memory() == 3 << 30
+    group.remove()
+    assert not group.memory.exists()
+    (tmp_path / "cgroup.controllers").write_text("cpu io\n")  # memory and pids not enabled: refused, not ignored
+    with pytest.raises(limits.LimitsUnavailable, match="no cgroup hierarchy"):
+        limits.hierarchy()
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +221,29 @@ def test_attackers_are_stopped_at_their_limit_and_their_neighbour_is_graded_as_a
     assert statuses["memory"][NAME]["peak_memory"] >= 1 << 30
     assert not [p for p in Path("/tmp").iterdir() if p.name not in host_tmp and p.name.startswith("fill")]
     assert not list(course.rglob("fill*"))
+
+
+def test_without_cgroups_attackers_are_refused_at_their_limit_and_their_neighbour_is_graded_as_alone(released, tmp_path, capsys):
+    """The rlimit backend, forced: the memory bomb is refused its allocation, the fork bomb its processes, each reported as such."""
+    rlimits = [*SMALL, "--limits-backend", "rlimit"]
+    alone = shutil.copytree(released, tmp_path / "alone")
+    hand_in(alone, "neighbour", attacker(""))
+    assert cli.main(["autograde", str(alone), *rlimits]) == 0
+    assert "per process, 96 processes and threads, 64 MiB of disk (rlimits" in capsys.readouterr().out
+    expected = scores(alone, "neighbour")
+    assert expected == {"test_rgb_to_gray": 2.0}
+
+    course = shutil.copytree(released, tmp_path / "course")
+    hand_in(course, "neighbour", attacker(""))
+    for student in ("memory", "forks"):
+        hand_in(course, student, attacker(ATTACKS[student][0]))
+    assert cli.main(["autograde", str(course), "--jobs", "2", *rlimits]) == 1
+    out = capsys.readouterr().out
+    statuses = json.loads((course / STATUS_FILE).read_text())
+    assert scores(course, "neighbour") == expected and statuses["neighbour"][NAME]["status"] == "graded"
+    for student in ("memory", "forks"):
+        outcome = statuses[student][NAME]
+        assert outcome["status"] == "over limit" and outcome["detail"] == ATTACKS[student][1], (student, outcome)
+        assert scores(course, student) == {"test_rgb_to_gray": 0.0}
+        assert f"FAILED {student} {NAME}: over limit: " in out
+    assert 0.75 * (1 << 30) < statuses["memory"][NAME]["peak_memory"] <= 1 << 30

@@ -171,7 +171,7 @@ def test_autograde_grades_nothing_if_the_preflight_fails_and_skips_it_with_no_sa
         def run(self, students):
             return {}
 
-    def unavailable(course, disk):
+    def unavailable(course, disk, bounds):
         raise sandbox.SandboxUnavailable(f"no user namespaces.\n{sandbox.NO_SANDBOX_HINT}")
 
     monkeypatch.setattr(autograde, "Grader", Grader)
