@@ -313,13 +313,15 @@ def refusals(limits: Limits, errors: list[tuple[str, str]]) -> list[str]:
 
     A refused allocation raises MemoryError (numpy's "Unable to allocate",
     PyTorch's "can't allocate memory": errno 12), a refused fork BlockingIOError
-    (errno 11); a student who raises them only scores 0.
+    (errno 11), a refused thread "can't start new thread"; a student who raises
+    them only scores 0.
     """
     hits = []
     if any(name == "MemoryError" or re.search(r"[Cc]annot allocate memory|can't allocate memory|Unable to allocate", value)
            for name, value in errors):
         hits.append(f"used more than {human(limits.memory)} of memory")
-    if any(name == "BlockingIOError" or "Resource temporarily unavailable" in value for name, value in errors):
+    if any(name == "BlockingIOError" or re.search(r"Resource temporarily unavailable|can't start new thread", value)
+           for name, value in errors):
         hits.append(f"started more than {limits.processes} processes and threads")
     return hits
 

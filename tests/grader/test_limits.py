@@ -121,6 +121,7 @@ def test_rlimits_hold_sandboxed_and_are_refused_where_they_cannot():
     assert kernel.holder is None
     assert limits.refusals(limits.DEFAULT, [("MemoryError", ""), ("BlockingIOError", "[Errno 11] Resource temporarily unavailable")]) == [
         "used more than 4 GiB of memory", "started more than 256 processes and threads"]
+    assert limits.refusals(limits.DEFAULT, [("RuntimeError", "can't start new thread")]) == ["started more than 256 processes and threads"]
     assert limits.refusals(limits.DEFAULT, [("ValueError", "shapes do not match")]) == []
 
 
