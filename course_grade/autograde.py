@@ -194,7 +194,7 @@ class Grader:
 
 
 def autograde(course: Course, students: list[str], names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int,
-              sandboxed: bool = True, kernel_limits: limits.Limits | None = limits.DEFAULT) -> int:
+              sandboxed: bool = True, kernel_limits: limits.Limits | None = limits.BY_BACKEND) -> int:
     """Grade the class (or ``students``) and report, per student, what failed.
 
     With ``sandboxed`` (the default) every kernel runs in :mod:`course_grade.sandbox`, and with

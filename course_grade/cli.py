@@ -41,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                    help="run students' code without isolation (it can read and write all you can), for machines where bwrap cannot run")
     default = limits.DEFAULT
-    p.add_argument("--memory", type=limits.parse_size, default=default.memory,
-                   help=f"memory per kernel, e.g. 4GiB (default {limits.human(default.memory)})")
+    memory = {backend: limits.human(size) for backend, size in limits.MEMORY.items()}
+    p.add_argument("--memory", type=limits.parse_size,
+                   help=f"memory per kernel, e.g. 4GiB (default {memory['cgroup']}; for each process with rlimits: {memory['rlimit']})")
     p.add_argument("--processes", type=int, default=default.processes,
                    help=f"processes and threads per kernel (default {default.processes})")
     p.add_argument("--disk", type=limits.parse_size, default=default.disk,
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "collect":
         return collect(course, args.inbox)
     if args.command == "autograde":
-        if min(args.jobs, args.cell_timeout, args.notebook_timeout, args.memory, args.processes, args.disk) < 1:
+        if min(args.jobs, args.cell_timeout, args.notebook_timeout, args.memory or 1, args.processes, args.disk) < 1:
             parser.error("--jobs, --cell-timeout, --notebook-timeout, --memory, --processes and --disk must be positive")
         bounds = limits.Limits(args.memory, args.processes, args.disk, args.limits_backend) if args.limits else None
         return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout, args.sandbox, bounds)

