@@ -249,7 +249,7 @@ class KernelRlimits:
 
     def __init__(self, limits: Limits, sandboxed: bool = True):
         self.limits, self.sandboxed = limits, sandboxed
-        self.holder: subprocess.Popen | None = None  # a sleeping process that keeps the user namespace
+        self.holder: subprocess.Popen | None = None  # a process that keeps the user namespace
         self.seen: list[str] = []  # the limits :meth:`inspect` found reached
         self.peak = 0
 
@@ -264,7 +264,8 @@ class KernelRlimits:
             raise LimitsUnavailable("without control groups, only a grader running as root can give each kernel a user of its own, "
                                     "which RLIMIT_NPROC needs to count the kernel's processes apart from every other of the same user")
         try:
-            self.holder = subprocess.Popen(["unshare", "--user", "--", "sleep", "infinity"], stdin=subprocess.DEVNULL)
+            # cat holds the namespace until its input closes: at remove(), or when this process dies, even killed
+            self.holder = subprocess.Popen(["unshare", "--user", "--", "cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
             own, deadline = os.readlink("/proc/self/ns/user"), time.monotonic() + 10
             while os.readlink(f"/proc/{self.holder.pid}/ns/user") == own:
                 if self.holder.poll() is not None or time.monotonic() > deadline:
@@ -311,6 +312,7 @@ class KernelRlimits:
 
     def remove(self) -> None:
         if self.holder is not None:
+            self.holder.stdin.close()
             self.holder.kill()
             self.holder.wait()
             self.holder = None
