@@ -37,6 +37,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -173,6 +174,38 @@ def confined(command: list[str], cwd: Path, runtime_dir: Path, kernel: limits.Ke
     return [*kernel.prefix(), *bwrap_arguments(cwd, runtime_dir, env, disk, own_user), *inner, *command]
 
 
+class OutputCap:
+    """A pipe for a kernel's stdout and stderr that copies at most ``limit`` bytes to this process's stderr (the student's log).
+
+    The rest is read and dropped, so a kernel that floods its output neither
+    fills the grading machine's disk nor blocks; :meth:`finish` says whether it
+    went past the limit.
+    """
+
+    def __init__(self, limit: int):
+        self.limit, self.copied, self.dropped = limit, 0, 0
+        self.read_end, self.write_end = os.pipe()
+        self.thread = threading.Thread(target=self.drain, daemon=True)
+
+    def start(self) -> None:
+        os.close(self.write_end)  # the kernel holds it now
+        self.thread.start()
+
+    def drain(self) -> None:
+        while chunk := os.read(self.read_end, 1 << 16):
+            kept = chunk[: max(0, self.limit - self.copied)]
+            if kept:
+                os.write(2, kept)
+            self.copied += len(kept)
+            self.dropped += len(chunk) - len(kept)
+        os.close(self.read_end)
+
+    def finish(self, timeout: float = 5) -> list[str]:
+        """Wait for the kernel's output to end (its processes gone); the limit it went past, if any."""
+        self.thread.join(timeout)
+        return [f"wrote more than {limits.human(self.limit)} into its output"] if self.dropped else []
+
+
 REPORTS: list[dict] = []  # per kernel this process started: {"limits hit": [...], "peak memory": bytes}; the grading process reads it
 
 
@@ -199,6 +232,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     runtime_dir: Path | None = None
     group: limits.KernelGroup | limits.KernelRlimits | None = None
     sandbox_root: str | None = None  # /proc/<pid>/root of bwrap's child: the sandbox's file system, seen from here
+    output: OutputCap | None = None
     disk_hits: list[str] = []
 
     def __init__(self, **kwargs):
@@ -227,13 +261,20 @@ class SandboxedKernelManager(AsyncKernelManager):
         except BaseException:
             self.remove_runtime_dir()
             raise
+        if self.limits is not None:  # its stdout and stderr (else the grader's log) through a pipe that keeps what the disk limit allows
+            self.output = OutputCap(self.limits.disk)
+            kw["stdout"] = kw["stderr"] = self.output.write_end
         if self.confine:
             disk = (self.limits or limits.Limits()).disk
             return confined(command, Path(kw["cwd"]).resolve(), self.runtime_dir, self.group, disk, kw.get("env")), kw
         return [*(self.group.prefix() if self.group else []), *command], kw
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+        try:
+            await super()._async_launch_kernel(kernel_cmd, **kw)
+        finally:
+            if self.output is not None:
+                self.output.start()
         if self.confine:  # the sockets are in the sandbox's tmpfs: reach them through its root
             self.sandbox_root = sandbox_root(self.provisioner.process.pid)
             self.ip = f"{self.sandbox_root}{self.runtime_dir}/ipc"
@@ -254,9 +295,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not restart:
             self.remove_runtime_dir()
             if self.group is not None:
-                REPORTS.append({"limits hit": self.group.exceeded() + self.disk_hits, "peak memory": self.group.peak_memory()})
+                logged = self.output.finish() if self.output is not None else []
+                REPORTS.append({"limits hit": self.group.exceeded() + self.disk_hits + logged, "peak memory": self.group.peak_memory()})
                 self.group.remove()
                 self.group = None
+                self.output = None
 
     cleanup_resources = _async_cleanup_resources  # as above
 

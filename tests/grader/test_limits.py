@@ -42,6 +42,8 @@ ATTACKS = {  # student -> what the exercise cell does first, and the limit it mu
              "    except OSError:\n        pass\n",
              "wrote more than 64 MiB into /tmp"),
     "endless": ("while True:\n    pass\n", "ran past 20 s"),
+    "logger": ("import os\nfor _ in range(100):  # 100 MiB into the kernel's stderr, which the grader's log would take\n"
+               "    os.write(2, b'x' * (1 << 20))\n", "wrote more than 64 MiB into its output"),
 }
 
 
@@ -222,6 +224,7 @@ def test_attackers_are_stopped_at_their_limit_and_their_neighbour_is_graded_as_a
     assert statuses["memory"][NAME]["peak_memory"] >= 1 << 30
     assert not [p for p in Path("/tmp").iterdir() if p.name not in host_tmp and p.name.startswith("fill")]
     assert not list(course.rglob("fill*"))
+    assert (course / "logs" / "logger.log").stat().st_size < 65 << 20
 
 
 def test_without_cgroups_attackers_are_refused_at_their_limit_and_their_neighbour_is_graded_as_alone(released, tmp_path, capsys):
