@@ -7,11 +7,13 @@ Not part of any lesson.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +28,7 @@ import nbformat
 from nbgrader import utils
 from nbgrader.api import MissingEntry
 
-from course_grade import grading, limits, sandbox, scan
+from course_grade import limits, sandbox, scan
 from course_grade.course import SCAN_FILE, STATUS_FILE, Course, Outcome, grading_env, say
 from course_grade.preprocessors import OUTSIDE_FAILURE
 
@@ -79,27 +81,46 @@ SANDBOX_SWITCH = "COURSE_GRADE_SANDBOX"  # "0" in a grading process's environmen
 LIMITS_SWITCH = "COURSE_GRADE_LIMITS"  # limits.Limits.encode() for each kernel, or "0" (--no-limits)
 
 
-class Grader:
-    """Grades students, each in a grading process of its own, ``jobs`` at a time."""
+DB_SWITCH = "COURSE_GRADE_DB"  # the gradebook's URL; the grading process takes it out of its environment before any kernel starts
 
-    def __init__(self, course: Course, names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int, sandboxed: bool = True,
-                 kernel_limits: limits.Limits | None = None):
-        self.course, self.names, self.jobs = course, names, jobs
+
+WORKER_SWITCH = "COURSE_GRADE_WORKER"  # the Dask worker a grading process runs for (--cluster), named in the student's log
+
+
+def describe(student: str, name: str, outcome: Outcome, score: str, where: str = "") -> str:
+    """The progress line of one graded notebook (without its counter); ``where``: the worker that graded it, if not here."""
+    state = score if outcome.status == "graded" else f"{outcome.status.upper()}: {outcome.detail}"
+    facts = [f"{outcome.seconds:.1f} s"] if outcome.seconds else []
+    facts += [f"{outcome.peak_memory / limits.GiB:.2f} GiB"] if outcome.peak_memory else []
+    facts += [where] if where else []
+    return f"{student} {name}: {state}" + (f" ({', '.join(facts)})" if facts else "") + "".join(f"\n    note: {n}" for n in outcome.notes)
+
+
+class Grader:
+    """Grades students, each in a grading process of its own whose kernels get ``threads`` threads; ``report`` shows progress."""
+
+    def __init__(self, course: Course, names: list[str], threads: int, cell_timeout: int, notebook_timeout: int, sandboxed: bool = True,
+                 kernel_limits: limits.Limits | None = None, report=say, worker: str = ""):
+        self.course, self.names = course, names
         self.cell_timeout, self.notebook_timeout = cell_timeout, notebook_timeout
         self.lock = threading.Lock()
         self.done = self.total = 0
         self.stopped = False
-        self.env = grading_env(max(1, (os.cpu_count() or 1) // jobs))
+        self.report = report
+        self.scores: dict[tuple[str, str], str] = {}  # (student, notebook): "score/max" of each graded notebook
+        self.env = grading_env(threads)
         self.env[SANDBOX_SWITCH] = "1" if sandboxed else "0"
         self.env[LIMITS_SWITCH] = kernel_limits.encode() if kernel_limits else "0"
+        self.env[DB_SWITCH], self.env[WORKER_SWITCH] = course.db_url, worker
         self.released = {name: nbformat.read(course.root / "release" / name / f"{name}.ipynb", as_version=4) for name in names}
 
-    def run(self, students: list[str]) -> dict[str, dict[str, Outcome]]:
+    def run(self, students: list[str], jobs: int) -> dict[str, dict[str, Outcome]]:
+        """Grade ``students``, ``jobs`` at a time."""
         with self.course.gradebook() as gradebook:
             for student in students:  # before the grading processes start, so that none races to create one
                 gradebook.update_or_create_student(student)
         self.total = len(students) * len(self.names)
-        with ThreadPoolExecutor(self.jobs) as pool:
+        with ThreadPoolExecutor(jobs) as pool:
             try:
                 return dict(zip(students, pool.map(self.grade, students)))
             except KeyboardInterrupt:  # the grading processes got it too; start no others
@@ -131,7 +152,7 @@ class Grader:
         scratch = tempfile.mkdtemp(prefix="course-grade-")  # its temporary files, its kernels' sockets among them, even if it is killed
         with open(log_path, "a") as log:
             process = subprocess.Popen(command, cwd=self.course.root, env={**self.env, "TMPDIR": scratch}, stdout=subprocess.PIPE,
-                                       stderr=log, text=True)
+                                       stderr=log, text=True, preexec_fn=die_with_parent)
         lines: queue.Queue[str | None] = queue.Queue()
 
         def read() -> None:
@@ -183,23 +204,24 @@ class Grader:
                 except MissingEntry:
                     pass
         else:
-            scores = grading.scores(self.course.root, name, student)
+            scores = self.course.scores(name, student)
             score = f"{sum(s for s, _ in scores.values()):g}/{sum(m for _, m in scores.values()):g}"
         with self.lock:
             self.done += 1
-            state = score if outcome.status == "graded" else f"{outcome.status.upper()}: {outcome.detail}"
-            timing = f" ({outcome.seconds:.1f} s" + (f", {outcome.peak_memory / limits.GiB:.2f} GiB" if outcome.peak_memory else "") + ")" \
-                if outcome.seconds else ""
-            say(f"[{self.done}/{self.total}] {student} {name}: {state}{timing}" + "".join(f"\n    note: {n}" for n in outcome.notes))
+            self.scores[student, name] = score
+            self.report(f"[{self.done}/{self.total}] {describe(student, name, outcome, score)}")
 
 
 def autograde(course: Course, students: list[str], names: list[str], jobs: int, cell_timeout: int, notebook_timeout: int,
-              sandboxed: bool = True, kernel_limits: limits.Limits | None = limits.BY_BACKEND) -> int:
+              sandboxed: bool = True, kernel_limits: limits.Limits | None = limits.BY_BACKEND, cluster: str | None = None,
+              force: bool = False) -> int:
     """Grade the class (or ``students``) and report, per student, what failed.
 
     With ``sandboxed`` (the default) every kernel runs in :mod:`course_grade.sandbox`, and with
     ``kernel_limits`` (the default ones unless None) within those limits (:mod:`course_grade.limits`),
     both checked first: if either cannot run or does not hold, nothing is graded and the exit code is 2.
+    With ``cluster``, a Dask scheduler's address, the workers grade (:mod:`course_grade.cluster`; ``jobs``
+    unused), each checked first; ``force`` regrades notebooks an earlier cluster run graded.
     """
     released = course.released()
     unknown = sorted(set(names) - set(released))
@@ -211,6 +233,11 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
     if not students:
         say(f"course-grade: no submissions in {course.root / 'submitted'}: run `course-grade collect` first")
         return 1
+    if cluster:
+        from course_grade.cluster import autograde_on_cluster
+
+        report_scan(course, students, names)
+        return autograde_on_cluster(course, cluster, students, names, cell_timeout, notebook_timeout, sandboxed, kernel_limits, force)
     kernel_limits = kernel_limits and kernel_limits.resolved()  # the backend that will bound the kernels, proved below
     if sandboxed:
         try:
@@ -224,15 +251,14 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
         except limits.LimitsUnavailable as error:
             say(f"course-grade: nothing graded: {error}")
             return 2
-    findings = scan.scan_course(course.root, students, names)
-    scan.write_report(findings, course.root / SCAN_FILE)
-    say(scan.format_report(findings) + f" (flagged for you to read, scores unaffected; {SCAN_FILE})")
+    report_scan(course, students, names)
     isolation = "sandboxed (bwrap: no network, read-only submission)" if sandboxed else "NOT sandboxed (--no-sandbox)"
     bounds = kernel_limits.describe() if kernel_limits else "no memory, process or disk limit (--no-limits)"
     say(f"grading {len(students)} students x {len(names)} notebooks, {jobs} at a time; "
         f"limits: {cell_timeout} s per cell, {notebook_timeout} s per notebook, {bounds} per kernel; kernels {isolation}")
     start = time.monotonic()
-    results = Grader(course, names, jobs, cell_timeout, notebook_timeout, sandboxed, kernel_limits).run(students)
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    results = Grader(course, names, threads, cell_timeout, notebook_timeout, sandboxed, kernel_limits).run(students, jobs)
     elapsed = time.monotonic() - start
     statuses = course.statuses()
     for student, outcomes in results.items():
@@ -244,6 +270,12 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
     for student, name, outcome in failed:
         say(f"FAILED {student} {name}: {outcome.status}: {outcome.detail} (scored 0)")
     return 1 if failed else 0
+
+
+def report_scan(course: Course, students: list[str], names: list[str]) -> None:
+    findings = scan.scan_course(course.root, students, names)
+    scan.write_report(findings, course.root / SCAN_FILE)
+    say(scan.format_report(findings) + f" (flagged for you to read, scores unaffected; {SCAN_FILE})")
 
 
 def worker(root: str, student: str, cell_timeout: str, *names: str) -> None:
@@ -259,11 +291,13 @@ def worker(root: str, student: str, cell_timeout: str, *names: str) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
     config.Execute.timeout = int(cell_timeout)
+    config.CourseDirectory.db_url = os.environ.pop(DB_SWITCH, config.CourseDirectory.get("db_url", "sqlite:///gradebook.db"))
+    on = f" on worker {os.environ[WORKER_SWITCH]}" if os.environ.get(WORKER_SWITCH) else ""
     sandbox.SandboxedKernelManager.confine = os.environ.get(SANDBOX_SWITCH) != "0"
     bounds = os.environ.get(LIMITS_SWITCH, "0")
     sandbox.SandboxedKernelManager.limits = kernel_limits = None if bounds == "0" else limits.Limits.decode(bounds)
     for name in names:
-        logging.info("grading %s %s", student, name)
+        logging.info("grading %s %s%s", student, name, on)
         coursedir = CourseDirectory(config=config, root=root)
         coursedir.assignment_id, coursedir.student_id = name, student
         autograde = Autograde(coursedir=coursedir, config=config, force=True)
@@ -278,6 +312,17 @@ def worker(root: str, student: str, cell_timeout: str, *names: str) -> None:
         result["peak memory"] = max((report["peak memory"] for report in sandbox.REPORTS), default=0)
         results.write(json.dumps(result) + "\n")
         results.flush()
+        logging.info("graded %s %s%s", student, name, on)
+
+
+PRCTL = ctypes.CDLL(None).prctl if sys.platform == "linux" else None  # looked up before any fork
+
+
+def die_with_parent() -> None:
+    """In a grading process before it runs: be killed when the thread that started it ends (Linux), so that a lost worker
+    leaves no grading behind to write into the gradebook while its student is graded again elsewhere."""
+    if PRCTL is not None:
+        PRCTL(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 def errors(path: Path) -> list[tuple[str, str, str]]:

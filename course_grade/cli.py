@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     def command(name: str, help: str) -> argparse.ArgumentParser:
         p = commands.add_parser(name, help=help, description=help)
         p.add_argument("course", type=Path, help="the course directory (never inside the course's own solutions/ or notebooks/)")
+        p.add_argument("--db", metavar="URL",
+                       help="the gradebook's SQLAlchemy URL, e.g. postgresql://grader@dbhost/or2025 (default: the one `release --db` "
+                            "recorded in COURSE/nbgrader_config.py, else the SQLite file COURSE/gradebook.db)")
         return p
 
     p = command("release", "generate the student notebooks into COURSE/release and the gradebook")
@@ -35,7 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     p = command("autograde", "grade every student in COURSE/submitted, or those named")
     p.add_argument("--student", action="append", default=[], help="only this student (repeatable; default: everyone handed in)")
     p.add_argument("--notebook", action="append", default=[], help="only this notebook (repeatable; default: all released)")
-    p.add_argument("--jobs", type=int, default=1, help="students graded in parallel (default 1)")
+    p.add_argument("--jobs", type=int, default=1, help="students graded in parallel on this machine (default 1)")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="grade on the workers of the Dask cluster whose scheduler is at ADDRESS, e.g. tcp://head:8786, "
+                        "one student per worker at a time (workers: `dask worker ADDRESS --nthreads 1 --resources grading=1`)")
+    p.add_argument("--force", action="store_true",
+                   help="with --cluster: regrade the notebooks an earlier run graded (by default a run skips them while the "
+                        "submission and the release are unchanged, so an interrupted run resumes)")
     p.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT_S, help=f"seconds per cell (default {CELL_TIMEOUT_S})")
     p.add_argument("--notebook-timeout", type=int, default=NOTEBOOK_TIMEOUT_S, help=f"seconds per notebook (default {NOTEBOOK_TIMEOUT_S})")
     p.add_argument("--no-sandbox", dest="sandbox", action="store_false",
@@ -64,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     p = command("feedback", "write an HTML report per student and notebook into COURSE/feedback")
     p.add_argument("--student", action="append", default=[], help="only this student (repeatable; default: every student autograded)")
     args = parser.parse_args(argv)
-    course = Course(args.course)
+    course = Course(args.course, args.db)
     if args.command == "release":
         return release(course, args.notebook, args.solutions.expanduser().resolve())
     if args.command == "collect":
@@ -72,8 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "autograde":
         if min(args.jobs, args.cell_timeout, args.notebook_timeout, args.memory or 1, args.processes, args.disk) < 1:
             parser.error("--jobs, --cell-timeout, --notebook-timeout, --memory, --processes and --disk must be positive")
+        if args.force and not args.cluster:
+            parser.error("--force goes with --cluster (on one machine every run grades everyone)")
         bounds = limits.Limits(args.memory, args.processes, args.disk, args.limits_backend) if args.limits else None
-        return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout, args.sandbox, bounds)
+        return autograde(course, args.student, args.notebook, args.jobs, args.cell_timeout, args.notebook_timeout, args.sandbox, bounds,
+                         args.cluster, args.force)
     if args.command == "scan":
         findings = scan.scan_course(course.root, args.student or None, course.released())
         scan.write_report(findings, course.root / SCAN_FILE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import nbformat
@@ -72,10 +73,11 @@ class Outcome:
 
 
 class Course:
-    """An nbgrader course directory laid out by ``release``."""
+    """An nbgrader course directory laid out by ``release``, and its gradebook (``db``, else the one its configuration names)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, db: str | None = None):
         self.root = Path(path).expanduser().resolve()
+        self.db = db
         for folder in (grading.SOLUTIONS, grading.NOTEBOOKS):
             if self.root == folder or folder in self.root.parents:
                 raise SystemExit(
@@ -83,12 +85,37 @@ class Course:
                     "choose a course directory elsewhere, for example ~/grading/object-recognition"
                 )
 
+    @cached_property
+    def db_url(self) -> str:
+        """The gradebook's SQLAlchemy URL: ``--db``, else ``c.CourseDirectory.db_url`` of the course's configuration (which
+        ``release --db`` writes), else ``gradebook.db`` in the course directory; a relative SQLite path is taken from the root."""
+        url = self.db
+        if url is None and (self.root / "nbgrader_config.py").is_file():
+            from traitlets.config.loader import PyFileConfigLoader
+
+            url = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config().CourseDirectory.get("db_url")
+        url = url or "sqlite:///gradebook.db"
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = f"sqlite:///{self.root / url.removeprefix('sqlite:///')}"
+        return url
+
+    def shown_db(self) -> str:
+        """The gradebook's URL with its password hidden, for messages."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.db_url).render_as_string(hide_password=True)
+
     def gradebook(self) -> Gradebook:
-        return Gradebook(f"sqlite:///{self.root / 'gradebook.db'}", grading.COURSE_ID)
+        return Gradebook(self.db_url, grading.COURSE_ID)
+
+    def scores(self, name: str, student: str) -> dict[str, tuple[float, float]]:
+        """``{grade_id: (score, max_score)}`` for every graded cell of ``student``'s notebook ``name``."""
+        return grading.scores(self.root, name, student, self.db_url)
 
     def released(self) -> list[str]:
         names = sorted(p.parent.name for p in (self.root / "release").glob("*/*.ipynb") if p.stem == p.parent.name)
-        if not names or not (self.root / "gradebook.db").is_file():
+        url = self.db_url
+        if not names or (url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file()):
             raise SystemExit(f"course-grade: nothing released in {self.root}: run `course-grade release {self.root}` first")
         return names
 

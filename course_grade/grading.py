@@ -85,11 +85,11 @@ def autograde(root: Path, name: str, student: str) -> None:
     nbgrader(root, "autograde", name, "--student", student, "--force")
 
 
-def scores(root: Path, name: str, student: str) -> dict[str, tuple[float, float]]:
-    """``{grade_id: (score, max_score)}`` for every graded cell of a submission."""
+def scores(root: Path, name: str, student: str, db_url: str | None = None) -> dict[str, tuple[float, float]]:
+    """``{grade_id: (score, max_score)}`` for every graded cell of a submission (in ``root``'s gradebook.db unless ``db_url``)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gradebook:
+    with Gradebook(db_url or f"sqlite:///{root / 'gradebook.db'}", COURSE_ID) as gradebook:
         notebook = gradebook.find_submission_notebook(name, name, student)
         return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
 

@@ -25,7 +25,8 @@ def release(course: Course, names: list[str], solutions: Path) -> int:
     if absent:
         say(f"course-grade: no such notebook in {solutions}: {', '.join(absent)}")
         return 1
-    grading.course_directory(course.root, names, source=solutions, config=COURSE_CONFIG)
+    config = COURSE_CONFIG + (f"c.CourseDirectory.db_url = {course.db!r}  # course-grade release --db\n" if course.db else "")
+    grading.course_directory(course.root, names, source=solutions, config=config)
     failed = []
     for i, name in enumerate(names, 1):
         try:
@@ -37,7 +38,7 @@ def release(course: Course, names: list[str], solutions: Path) -> int:
         except RuntimeError as error:
             failed.append(name)
             say(f"[{i}/{len(names)}] FAILED to release {name}:\n{error}")
-    say(f"released {len(names) - len(failed)} of {len(names)} notebooks into {course.root / 'release'}")
+    say(f"released {len(names) - len(failed)} of {len(names)} notebooks into {course.root / 'release'}; gradebook {course.shown_db()}")
     return 1 if failed else 0
 
 
