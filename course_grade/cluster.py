@@ -200,6 +200,9 @@ def autograde_on_cluster(course: Course, address: str, students: list[str], name
                 say(f"course-grade: worker {worker}: {problem}")
             say("course-grade: nothing graded")
             return 2
+        if course.db_url.startswith("sqlite"):
+            say("note: the gradebook is a SQLite file, which takes one writer at a time and no writer over NFS: enough for workers "
+                "on one machine; for a cluster, release into PostgreSQL (`course-grade release COURSE --db postgresql://...`)")
         with course.gradebook() as gradebook:
             for student in students:  # before any task starts, so that no two workers race to create a student
                 gradebook.update_or_create_student(student)
