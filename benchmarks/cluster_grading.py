@@ -27,12 +27,13 @@ sys.path.insert(0, str(grading.REPO / "tests" / "grader"))  # the throwaway Post
 import postgres  # noqa: E402
 
 
-def statements(url: str) -> int:
-    """Transactions committed so far in the server's databases (pg_stat_database)."""
+def writes(url: str) -> tuple[int, int]:
+    """Transactions committed and rows written so far in the server's databases (pg_stat_database)."""
     import sqlalchemy
 
+    query = "SELECT sum(xact_commit), sum(tup_inserted + tup_updated + tup_deleted) FROM pg_stat_database"
     with sqlalchemy.create_engine(url).connect() as connection:
-        return connection.execute(sqlalchemy.text("SELECT sum(xact_commit) FROM pg_stat_database")).scalar()
+        return tuple(connection.execute(sqlalchemy.text(query)).one())
 
 
 def main() -> None:
@@ -60,17 +61,18 @@ def main() -> None:
                 rows[f"--jobs {jobs} (SQLite)"] = time.monotonic() - start, None
             for workers in [n for n in (1, 2) if f"cluster{n}" in ways]:
                 with LocalCluster(n_workers=workers, threads_per_worker=1, resources={"grading": 1}, dashboard_address=":0") as cluster:
-                    before = statements(url)
+                    before = writes(url)
                     start = time.monotonic()
                     command = ["autograde", str(scratch / "postgres" / "course"), "--cluster", cluster.scheduler_address, "--force"]
                     assert cli.main(command) == 0
                     elapsed = time.monotonic() - start
-                    rows[f"--cluster, {workers} worker{'s' * (workers > 1)} (PostgreSQL)"] = elapsed, (statements(url) - before) / elapsed
+                    after = writes(url)
+                    rows[f"--cluster, {workers} worker{'s' * (workers > 1)} (PostgreSQL)"] = elapsed, [a - b for a, b in zip(after, before)]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"\n{args.students} students x {len(args.names)} notebooks ({', '.join(args.names)}), the solution handed in")
-    for label, (elapsed, writes) in rows.items():
-        rate = f", {writes:.1f} gradebook transactions/s" if writes is not None else ""
+    for label, (elapsed, written) in rows.items():
+        rate = f", {written[0] / elapsed:.1f} gradebook transactions/s, {written[1] / args.students:.0f} rows/student" if written else ""
         per = elapsed / args.students
         print(f"{label:36} {elapsed:6.1f} s  {per:5.1f} s per student  {3600 / per:6.0f} students/hour{rate}")
     for n in [n for n in (1, 2) if {f"jobs{n}", f"cluster{n}"} <= set(ways)]:

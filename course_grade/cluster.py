@@ -80,9 +80,12 @@ def write_record(course: Course, student: str, record: dict[str, dict]) -> None:
 
 
 def current(course: Course, student: str, name: str, entry: dict | None, settings: Settings) -> bool:
-    """Whether ``entry`` (a notebook's record) still stands: same submission, same release, and this run's if ``force``."""
-    return bool(entry) and entry["submission"] == digest(course.submission(student, name)) \
-        and entry["source"] == source_digest(course.root, name) and (not settings.force or entry["run"] == settings.run)
+    """Whether ``entry`` (a notebook's record) still stands: same submission, release and gradebook, not a grader's failure (which
+    is tried again), and this run's if ``force``."""
+    entry = entry or {}
+    return entry.get("submission", "") == digest(course.submission(student, name)) \
+        and entry.get("source") == source_digest(course.root, name) and entry.get("gradebook") == course.shown_db() \
+        and entry.get("outcome", {}).get("status", "failed") != "failed" and (not settings.force or entry.get("run") == settings.run)
 
 
 def grade_student(settings: Settings, student: str) -> tuple[dict[str, dict], list[str]]:
@@ -105,7 +108,7 @@ def grade_student(settings: Settings, student: str) -> tuple[dict[str, dict], li
             for name, outcome in grader.grade(student).items():
                 record[name] = {"outcome": asdict(outcome), "score": grader.scores.get((student, name), ""), "worker": worker.address,
                                 "run": settings.run, "submission": digest(course.submission(student, name)),
-                                "source": source_digest(course.root, name)}
+                                "source": source_digest(course.root, name), "gradebook": course.shown_db()}
             write_record(course, student, record)
     return {name: record[name] for name in settings.names}, pending
 
