@@ -88,16 +88,21 @@ def current(course: Course, student: str, name: str, entry: dict | None, setting
         and entry.get("outcome", {}).get("status", "failed") != "failed" and (not settings.force or entry.get("run") == settings.run)
 
 
-def grade_student(settings: Settings, student: str) -> tuple[dict[str, dict], list[str]]:
+def grade_student(settings: Settings, student: str) -> tuple[dict[str, dict], list[str], float]:
     """The task: grade ``student``'s notebooks that have no current record, on this worker.
 
-    Returns the student's record of ``settings.names`` and the notebooks graded now.
+    Returns the student's record of ``settings.names``, the notebooks graded now, and the seconds it waited for another
+    task's grading of the student to end.
     """
     from distributed import Semaphore, get_worker
 
     worker = get_worker()
     course = Course(Path(settings.root), settings.db)
-    with Semaphore(max_leases=1, name=f"course-grade {course.root} {student}"):
+    semaphore = Semaphore(max_leases=1, name=f"course-grade {course.root} {student}")
+    start = time.monotonic()
+    semaphore.acquire()
+    waited = time.monotonic() - start
+    try:
         record = read_record(course, student)
         pending = [name for name in settings.names if not current(course, student, name, record.get(name), settings)]
         if pending:
@@ -110,7 +115,9 @@ def grade_student(settings: Settings, student: str) -> tuple[dict[str, dict], li
                                 "run": settings.run, "submission": digest(course.submission(student, name)),
                                 "source": source_digest(course.root, name), "gradebook": course.shown_db()}
             write_record(course, student, record)
-    return {name: record[name] for name in settings.names}, pending
+    finally:
+        semaphore.release()
+    return {name: record[name] for name in settings.names}, pending, waited
 
 
 def check_worker(settings: Settings, students: list[str]) -> list[str]:
@@ -222,14 +229,15 @@ def autograde_on_cluster(course: Course, address: str, students: list[str], name
             for future in as_completed(futures):
                 student = futures[future]
                 try:
-                    record, graded = future.result()
+                    record, graded, waited = future.result()
                 except Exception as error:  # noqa: BLE001 (a lost task, killed workers: the student scores 0 and is reported)
                     failure = asdict(Outcome("failed", f"the grading task failed: {type(error).__name__}: {error}"[:300]))
-                    record, graded = {name: {"outcome": failure, "score": "", "worker": "?"} for name in names}, names
+                    record, graded, waited = {name: {"outcome": failure, "score": "", "worker": "?"} for name in names}, names, 0
                 results[student] = {name: Outcome(**entry["outcome"]) for name, entry in record.items()}
                 for name, entry in record.items():
                     done += 1
                     where = f"on {entry['worker']}" if name in graded else f"graded earlier on {entry['worker']}; --force regrades it"
+                    where += f"; waited {waited:.0f} s for another task's grading of {student} to end" if waited >= 1 else ""
                     say(f"[{done}/{len(students) * len(names)}] {describe(student, name, results[student][name], entry['score'], where)}")
                 save_statuses(course, {student: results[student]})
         except KeyboardInterrupt:

@@ -77,8 +77,8 @@ def class_of_twenty(root: Path) -> None:
     split.cells.insert(split.cells.index(exercise), first)
     hand_in(root, "split", NAMES[0], split)
     hand_in(root, "split", NAMES[1], solution(NAMES[1]))
-    slow = solution(NAMES[0])  # graded for about 15 s: long enough to be in progress when the coordinator is killed
-    slow.cells[1:1] = [nbformat.v4.new_code_cell("import time\n\ntime.sleep(6)") for _ in range(2)]
+    slow = solution(NAMES[0])  # graded for about 40 s: still in progress when the restarted coordinator's task for it starts
+    slow.cells[1:1] = [nbformat.v4.new_code_cell("import time\n\ntime.sleep(7)") for _ in range(5)]
     hand_in(root, "slow", NAMES[0], slow)
     hand_in(root, "slow", NAMES[1], written[NAMES[1]]["wrong-1"][0])
     assert len(list((root / "submitted").iterdir())) == 20
@@ -191,6 +191,9 @@ def test_the_cluster_grades_as_one_machine_through_a_lost_worker_and_a_restarted
     # first's to end), each notebook is graded to the end as often as on one machine (once, or never for a file that cannot be
     # graded), counted in the grading processes' logs.
     assert run["reported"] >= 10, run["reported"]
+    waited = re.search(r"^\[\d+/40\] slow 00_getting_started: .*graded earlier on .*; waited \d+ s for another task's grading of slow",
+                       second.stdout, re.M)
+    assert waited, "the restarted coordinator's task for the slow student was to wait for the first one's\n" + second.stdout
     once = Counter({(s, n): c for (s, n, _), c in graded_lines(one).items()})
     on = Counter()
     for (s, n, _), c in graded_lines(root).items():
