@@ -97,13 +97,21 @@ def per_cell(course: Course, students: list[str]) -> dict[tuple[str, str], dict[
     return found
 
 
-def graded_lines(root: Path) -> Counter:
-    """How many times each (student, notebook, worker) was graded to the end, from the grading processes' logs."""
+def graded_lines(root: Path, what: str = "graded") -> Counter:
+    """How many times each (student, notebook, worker) was graded to the end (or started, ``what="grading"``), from the grading
+    processes' logs."""
     counts = Counter()
     for log in (root / "logs").glob("*.log"):
-        for student, name, worker in re.findall(r" graded (\S+) (\S+?)(?: on worker (\S+))?$", log.read_text(), re.M):
+        for student, name, worker in re.findall(rf" {what} (\S+) (\S+?)(?: on worker (\S+))?$", log.read_text(), re.M):
             counts[student, name, worker] += 1
     return counts
+
+
+def per_notebook(counts: Counter) -> Counter:
+    total = Counter()
+    for (student, name, _), n in counts.items():
+        total[student, name] += n
+    return total
 
 
 def worker_pid(cluster, address: str) -> int:
@@ -194,12 +202,11 @@ def test_the_cluster_grades_as_one_machine_through_a_lost_worker_and_a_restarted
     waited = re.search(r"^\[\d+/40\] slow 00_getting_started: .*graded earlier on .*; waited \d+ s for another task's grading of slow",
                        second.stdout, re.M)
     assert waited, "the restarted coordinator's task for the slow student was to wait for the first one's\n" + second.stdout
-    once = Counter({(s, n): c for (s, n, _), c in graded_lines(one).items()})
-    on = Counter()
-    for (s, n, _), c in graded_lines(root).items():
-        on[s, n] += c
-    assert on == once
+    once = per_notebook(graded_lines(one))
+    assert per_notebook(graded_lines(root)) == once
     assert set(once.values()) == {1}
+    started = per_notebook(graded_lines(one, "grading")) + Counter([(student, name)])  # the killed worker's start, too
+    assert per_notebook(graded_lines(root, "grading")) == started, "a notebook was started twice (two gradings at once?)"
     skipped = re.findall(r"^\[\d+/40\] .*graded earlier on", second.stdout, re.M)
     assert len(skipped) >= run["reported"], "the second coordinator regraded what the first had reported"
 
