@@ -33,7 +33,7 @@ def writes(url: str) -> tuple[int, int]:
 
     query = "SELECT sum(xact_commit), sum(tup_inserted + tup_updated + tup_deleted) FROM pg_stat_database"
     with sqlalchemy.create_engine(url).connect() as connection:
-        return tuple(connection.execute(sqlalchemy.text(query)).one())
+        return tuple(int(n) for n in connection.execute(sqlalchemy.text(query)).one())
 
 
 def main() -> None:
