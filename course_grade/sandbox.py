@@ -43,6 +43,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 
@@ -68,6 +70,7 @@ PASSED_ENV = (  # taken from the grader's environment when set; so is every *_TH
     "PATH", "LANG", "LC_ALL", "TZ", "PYTHONWARNINGS", "PYTHONHASHSEED", "NBGRADER_EXECUTION", "NBGRADER_VALIDATING",
     "COURSE_DATA_DIR", "COURSE_QUICK", "TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
 )
+COURSE_KERNEL = "object-recognition"  # the kernel the notebooks name (course.py's KERNEL): grading runs it as this Python
 NO_SANDBOX_HINT = "`course-grade autograde --no-sandbox` grades without isolation (students' code can then read and write all you can)"
 
 
@@ -225,7 +228,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     pid 1, so its ``JPY_PARENT_PID`` is 1, which ipykernel's parent poller leaves
     alone (the grader's pid would make it see a dead parent and exit at once).
     When the kernel ends, what it hit (memory, processes, a full tmpfs) and its
-    peak memory are appended to :data:`REPORTS`.
+    peak memory are appended to :data:`REPORTS`. The course's kernel
+    (:data:`COURSE_KERNEL`, which the released notebooks name) is this process's
+    own Python, found without the kernel registration a grading machine may lack
+    (and which may point at another environment, that the sandbox would not show).
     """
 
     confine = True
@@ -242,6 +248,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     @property
     def kernel_spec(self):
+        if self._kernel_spec is None and self.kernel_name == COURSE_KERNEL:  # this Python, whether or not the kernel is registered here
+            self._kernel_spec = KernelSpec(resource_dir=RESOURCES, **get_kernel_dict())
         spec = super().kernel_spec
         if spec is not None:
             spec.interrupt_mode = "message"

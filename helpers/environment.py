@@ -22,7 +22,7 @@ def pinned_versions(path: Path | None = None) -> dict[str, str]:
     """
     pins = {}
     for line in (path or REQUIREMENTS).read_text().splitlines():
-        match = re.match(r"\s*([A-Za-z0-9_.\-]+)==([^\s#;]+)\s*(?:;([^#]*))?", line)
+        match = re.match(r"\s*([A-Za-z0-9_.\-]+)(?:\[[\w,\s-]*\])?==([^\s#;]+)\s*(?:;([^#]*))?", line)  # extras: name[binary]==1.0
         if match and (not match.group(3) or Marker(match.group(3)).evaluate()):
             pins[match.group(1)] = match.group(2)
     return pins

@@ -1,35 +1,11 @@
-"""Executing notebooks for the tests: one kernel per notebook, a cell timeout, outputs collected."""
+"""Reading executed notebooks in the tests: the errors their cells raised, and which of them a stub explains."""
 
 from __future__ import annotations
 
 import ast
 import re
-from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-
-CELL_TIMEOUT_S = 1200  # per cell: notebook 11 trains four frameworks in one cell, on one thread in the suite
-
-# Run before the notebook, then dropped: a warning from the course's own code
-# (the notebook itself or helpers) becomes an error.
-STRICT_WARNINGS = """\
-import warnings
-warnings.filterwarnings("error", module=r"(__main__|helpers(\\..*)?)$")
-"""
-
-
-def execute(path: Path, cwd: Path, strict: bool = False) -> nbformat.NotebookNode:
-    """Execute notebook ``path`` in ``cwd``; errors are kept in the outputs, not raised."""
-    nb = nbformat.read(path, as_version=4)
-    if strict:
-        nb.cells.insert(0, nbformat.v4.new_code_cell(STRICT_WARNINGS, id="strict-warnings"))
-    resources = {"metadata": {"path": str(cwd)}}
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True, resources=resources)
-    client.execute()
-    if strict:
-        nb.cells.pop(0)
-    return nb
 
 
 def errors(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
@@ -40,17 +16,6 @@ def errors(nb: nbformat.NotebookNode) -> list[tuple[str, str, str]]:
         if cell.cell_type == "code"
         for out in cell.outputs
         if out.output_type == "error"
-    ]
-
-
-def stderr(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
-    """``(cell id, text)`` for everything a cell wrote to standard error (warnings among it)."""
-    return [
-        (cell.get("id", "?"), out.text)
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for out in cell.outputs
-        if out.output_type == "stream" and out.name == "stderr"
     ]
 
 

@@ -1,4 +1,4 @@
-"""Every notebook: its structure, its execution, its generation and its grading round trip.
+"""Every notebook: its structure, its generation and its grading round trip (nbval runs each one: tests/nbval_checks.py).
 
 Select one notebook's tests with ``-k``, e.g. ``python3 course.py test -k 01_task_taxonomy``.
 """
@@ -6,14 +6,11 @@ Select one notebook's tests with ``-k``, e.g. ``python3 course.py test -k 01_tas
 from __future__ import annotations
 
 import ast
-import os
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
-from notebook_runner import errors, errors_beyond_stubs, execute, stderr
-from prose_numbers import unbacked_numbers
+from notebook_runner import errors, errors_beyond_stubs
 from students import answers, exercises, same_code, solution_code, students
 
 from course_grade import cli, grading
@@ -76,22 +73,6 @@ def test_committed_notebooks_have_no_outputs(folder):
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, f"{path.name} cell {cell.id} has outputs"
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_solution_executes(name, tmp_path):
-    """Top to bottom on the full data: no error, no warning from the course's own code, nothing on stderr.
-
-    Every number the prose states is computed, printed or asserted by a code cell (tests/prose_numbers.py).
-    """
-    nb = execute(grading.SOLUTIONS / f"{name}.ipynb", tmp_path, strict=True)
-    if os.environ.get("COURSE_KEEP_EXECUTED"):  # a folder to keep the executed solutions in, with their figures
-        folder = Path(os.environ["COURSE_KEEP_EXECUTED"])
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, folder / f"{name}.ipynb")
-    assert errors(nb) == []
-    assert stderr(nb) == []
-    assert unbacked_numbers(nb) == [], "numbers in the prose that no cell computes, prints or asserts"
 
 
 def test_notebooks_match_a_fresh_generation(tmp_path):
