@@ -129,6 +129,11 @@ def in_progress(root: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+def reported(out: Path) -> int:
+    """How many notebooks a coordinator's output reports graded."""
+    return len(re.findall(r"^\[\d+/40\]", out.read_text(), re.M))
+
+
 def wait_for(condition, timeout: float, what: str):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -156,13 +161,14 @@ def grade_on_cluster(root: Path, url: str, cluster) -> dict:
     try:
         victim = wait_for(lambda: in_progress(root), 120, "a student being graded")[0]
         os.kill(worker_pid(cluster, victim[2]), signal.SIGKILL)  # its grading process dies with it; the nanny starts a new worker
-        interrupted = wait_for(lambda: [p for p in in_progress(root) if p[0] == "slow"], 300, "the slow student in progress")
-        reported = len(re.findall(r"^\[\d+/40\]", out.read_text(), re.M))
+        interrupted = wait_for(lambda: reported(out) and [p for p in in_progress(root) if p[0] == "slow"], 300,
+                               "a student reported and the slow one in progress")
+        count = reported(out)
     finally:
         first.kill()
         first.wait()
     second = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    return {"victim": victim, "reported": reported, "interrupted": interrupted, "second": second}
+    return {"victim": victim, "reported": count, "interrupted": interrupted, "second": second}
 
 
 def test_the_cluster_grades_as_one_machine_through_a_lost_worker_and_a_restarted_coordinator(tmp_path):
@@ -198,7 +204,7 @@ def test_the_cluster_grades_as_one_machine_through_a_lost_worker_and_a_restarted
     # 3. Though the first coordinator was killed with the slow student in progress (the restarted one's task for it must wait for the
     # first's to end), each notebook is graded to the end as often as on one machine (once, or never for a file that cannot be
     # graded), counted in the grading processes' logs.
-    assert run["reported"] >= 10, run["reported"]
+    assert run["reported"] >= 1, "the first coordinator was to report a student before it was killed"
     waited = re.search(r"^\[\d+/40\] slow 00_getting_started: .*graded earlier on .*; waited \d+ s for another task's grading of slow",
                        second.stdout, re.M)
     assert waited, "the restarted coordinator's task for the slow student was to wait for the first one's\n" + second.stdout
