@@ -168,7 +168,7 @@ def test_autograde_grades_nothing_if_the_preflight_fails_and_skips_it_with_no_sa
         def __init__(self, *args):
             graders.append(args)
 
-        def run(self, students):
+        def run(self, students, jobs):
             return {}
 
     def unavailable(course, disk, bounds):
