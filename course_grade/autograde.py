@@ -260,13 +260,25 @@ def autograde(course: Course, students: list[str], names: list[str], jobs: int, 
     threads = max(1, (os.cpu_count() or 1) // jobs)
     results = Grader(course, names, threads, cell_timeout, notebook_timeout, sandboxed, kernel_limits).run(students, jobs)
     elapsed = time.monotonic() - start
+    save_statuses(course, results)
+    return report(results, len(students), len(names), elapsed, f"{jobs} at a time")
+
+
+def save_statuses(course: Course, results: dict[str, dict[str, Outcome]]) -> None:
+    """Merge ``results`` into ``autograde.json`` (whole or not at all: a temporary file renamed over it)."""
     statuses = course.statuses()
     for student, outcomes in results.items():
         statuses.setdefault(student, {}).update({name: asdict(outcome) for name, outcome in outcomes.items()})
-    (course.root / STATUS_FILE).write_text(json.dumps(statuses, indent=1, sort_keys=True))
+    with tempfile.NamedTemporaryFile("w", dir=course.root, suffix=".tmp", delete=False) as f:
+        json.dump(statuses, f, indent=1, sort_keys=True)
+    os.replace(f.name, course.root / STATUS_FILE)
+
+
+def report(results: dict[str, dict[str, Outcome]], students: int, notebooks: int, elapsed: float, how: str) -> int:
+    """The final report: how many notebooks were graded, each one that failed; the exit code (1 if any failed)."""
+    total = students * notebooks
     failed = [(s, n, o) for s, outcomes in results.items() for n, o in outcomes.items() if o.status != "graded"]
-    say(f"graded {len(students) * len(names) - len(failed)} of {len(students) * len(names)} notebooks in {elapsed:.0f} s "
-        f"({elapsed / len(students):.0f} s per student with {jobs} at a time)")
+    say(f"graded {total - len(failed)} of {total} notebooks in {elapsed:.0f} s ({elapsed / students:.0f} s per student with {how})")
     for student, name, outcome in failed:
         say(f"FAILED {student} {name}: {outcome.status}: {outcome.detail} (scored 0)")
     return 1 if failed else 0

@@ -34,8 +34,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from course_grade import limits
-from course_grade.autograde import Grader, describe
-from course_grade.course import STATUS_FILE, Course, Outcome, say, source_digest
+from course_grade.autograde import Grader, describe, report, save_statuses
+from course_grade.course import Course, Outcome, say, source_digest
 
 RESOURCE = "grading"  # what a grading worker offers, one unit: one student at a time
 RECORDS = "cluster"  # COURSE/cluster/<student>.json: what each notebook's last grading on a worker gave
@@ -247,19 +247,4 @@ def autograde_on_cluster(course: Course, address: str, students: list[str], name
         elapsed = time.monotonic() - start
     finally:
         client.close()
-    failed = [(s, n, o) for s, outcomes in results.items() for n, o in outcomes.items() if o.status != "graded"]
-    say(f"graded {len(students) * len(names) - len(failed)} of {len(students) * len(names)} notebooks in {elapsed:.0f} s "
-        f"({elapsed / len(students):.0f} s per student with {len(workers)} workers)")
-    for student, name, outcome in failed:
-        say(f"FAILED {student} {name}: {outcome.status}: {outcome.detail} (scored 0)")
-    return 1 if failed else 0
-
-
-def save_statuses(course: Course, results: dict[str, dict[str, Outcome]]) -> None:
-    """Merge ``results`` into ``autograde.json`` (whole or not at all), so that an interrupted run's students are not lost."""
-    statuses = course.statuses()
-    for student, outcomes in results.items():
-        statuses.setdefault(student, {}).update({name: asdict(outcome) for name, outcome in outcomes.items()})
-    with tempfile.NamedTemporaryFile("w", dir=course.root, suffix=".tmp", delete=False) as f:
-        json.dump(statuses, f, indent=1, sort_keys=True)
-    os.replace(f.name, course.root / STATUS_FILE)
+    return report(results, len(students), len(names), elapsed, f"{len(workers)} workers")
