@@ -32,7 +32,8 @@ LAB_ALIASES = {"--notebook-dir": "--ServerApp.root_dir"}
 LAB_SETTINGS = {  # JupyterLab's settings overrides in the course's environment: no prompt about Jupyter news, no update check
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
-PYTEST_ARGS = ["-n", "2", "--dist", "loadgroup"]  # both cores; each notebook in one worker, the longest first (tests/nbval_checks.py)
+PYTEST_ARGS = ["-n", "2", "--dist", "loadgroup",  # both cores; each notebook in one worker, the longest first (tests/nbval_checks.py)
+               "--durations=25"]  # the 25 slowest tests, in every run: where the suite's time goes
 
 
 def run(*cmd: str | Path, **kwargs) -> None:

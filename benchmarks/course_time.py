@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +36,7 @@ def run_notebook(path: Path) -> float:
     try:
         client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(scratch)}})
         start = time.perf_counter()
-        client.execute()
+        client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up notes; a failing cell still raises
         return time.perf_counter() - start
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
