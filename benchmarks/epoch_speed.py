@@ -7,9 +7,9 @@ A benchmark, not a test: run it by hand on an otherwise idle machine.
 
 For each framework it trains the notebooks' model for three epochs as the
 notebook does (data normalised once, batches of 128; in PyTorch and
-Lightning, the model in ``channels_last`` memory format and each block
-pooling before its ReLU) and as the widely copied reference code does
-(batches of 32, ReLU then pooling, channels first; in PyTorch and
+Lightning, each block pooling before its ReLU, as the solutions of 09-11
+do) and as the widely copied reference code does (batches of 32, ReLU
+then pooling; in PyTorch and
 Lightning, ``ToTensor`` and ``Normalize`` applied to every image in a
 ``DataLoader``; in TensorFlow, a per-example ``map``). It prints the
 seconds of the steady epoch (the faster of the second and third: the
@@ -80,7 +80,7 @@ class TFCNN(tf.Module):
 
 
 class TorchCNN(nn.Module):
-    """The course CNN; ``pool_first``: max-pool, then ReLU (the same values: ReLU is monotonic), as notebooks 09-14 do."""
+    """The course CNN; ``pool_first``: max-pool, then ReLU (the same values: ReLU is monotonic), as 09-11's solutions do."""
 
     def __init__(self, pool_first):
         super().__init__()
@@ -92,12 +92,6 @@ class TorchCNN(nn.Module):
         for conv in (self.conv1, self.conv2):
             x = F.relu(F.max_pool2d(conv(x), 2)) if self.pool_first else F.max_pool2d(F.relu(conv(x)), 2)
         return self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))
-
-
-def torch_model(notebook: bool) -> TorchCNN:
-    """The notebooks' model (pooling first, channels_last), or the reference's (ReLU first, channels first)."""
-    model = TorchCNN(pool_first=notebook)
-    return model.to(memory_format=torch.channels_last) if notebook else model
 
 
 class KerasEpochTimes(keras.callbacks.Callback):
@@ -130,7 +124,7 @@ class LightningEpochTimes(L.Callback):
 class LitCNN(L.LightningModule):
     def __init__(self, notebook):
         super().__init__()
-        self.net = torch_model(notebook)
+        self.net = TorchCNN(pool_first=notebook)
 
     def training_step(self, batch, batch_idx):
         x, y = batch
@@ -170,8 +164,10 @@ def run_tensorflow(dataset) -> list[float]:
     return seconds
 
 
-def run_torch(loader, notebook) -> list[float]:
-    model = torch_model(notebook)
+def run_torch(loader, notebook, channels_last=False) -> list[float]:
+    model = TorchCNN(pool_first=notebook)
+    if channels_last:  # the layout 12-14's given code trains in
+        model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.LEARNING_RATE)
     model.train()
     seconds = []
@@ -246,7 +242,13 @@ def main() -> None:
     # The machine's speed varies (other work on the host): its matmul rate is the best measured before and after the trainings.
     peak = matmul_gflops()
     results = {name: (steady(notebook()), steady(reference())) for name, (notebook, reference) in runs.items()}
-    before = steady(run_torch(DataLoader(tensors, batch_size=protocol.BATCH_SIZE, shuffle=True), notebook=False))
+    variants = {  # (pooling first, channels_last): the notebooks' PyTorch models
+        "ReLU, then pooling (09-11 before issue 18)": (False, False),
+        "ReLU, then pooling, channels_last (12, 13)": (False, True),
+        "pooling, then ReLU, channels_last (14)": (True, True),
+    }
+    others = {what: steady(run_torch(DataLoader(tensors, batch_size=protocol.BATCH_SIZE, shuffle=True), pool_first, channels_last))
+              for what, (pool_first, channels_last) in variants.items()}
     peak = max(peak, matmul_gflops())
     print(f"{n:,} images per epoch; {os.cpu_count()} CPU cores; numpy float32 matmul: {peak:.0f} GFLOP/s (best before and after); "
           f"{TRAINING_FLOP_PER_IMAGE / 1e6:.1f} MFLOP per training image")
@@ -261,8 +263,9 @@ def main() -> None:
         print(f"{name:>10} {ours:>11.1f} {ours_first - ours:>9.1f} {theirs:>12.1f} {theirs_first - theirs:>9.1f} {theirs / ours:>6.1f} "
               f"{rate:>15,.0f} {n / theirs:>16,.0f} {100 * rate * TRAINING_FLOP_PER_IMAGE / 1e9 / peak:>11.1f}%", flush=True)
     after = results["PyTorch"][0][1]
-    print(f"PyTorch's notebook loop with ReLU before pooling, channels first (the notebooks before issue 18): {before[1]:.1f} s, "
-          f"{before[1] / after:.2f} times the notebooks' {after:.1f} s")
+    print(f"PyTorch's notebook loop, other models, against pooling then ReLU, channels first (09-11's solutions, {after:.1f} s):")
+    for what, (_, seconds) in others.items():
+        print(f"  {what:<44} {seconds:>5.1f} s, {seconds / after:.2f} times")
 
 
 if __name__ == "__main__":
