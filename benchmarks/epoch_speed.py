@@ -2,16 +2,16 @@
 
 A benchmark, not a test: run it by hand on an otherwise idle machine.
 
-    python benchmarks/epoch_speed.py                  # one epoch over 50,000 images per run
+    python benchmarks/epoch_speed.py                  # epochs of 50,000 images
     python benchmarks/epoch_speed.py --images 5000    # a quicker look
 
 For each framework it trains the notebooks' model for three epochs as the
 notebook does (data normalised once, batches of 128; in PyTorch and
 Lightning, each block pooling before its ReLU, as the solutions of 09-11
 do) and as the widely copied reference code does (batches of 32, ReLU
-then pooling; in PyTorch and
-Lightning, ``ToTensor`` and ``Normalize`` applied to every image in a
-``DataLoader``; in TensorFlow, a per-example ``map``). It prints the
+then pooling; in PyTorch and Lightning, ``ToTensor`` and ``Normalize``
+applied to every image in a ``DataLoader``; in TensorFlow, a per-example
+``map``). It prints the
 seconds of the steady epoch (the faster of the second and third: the
 machine's speed varies, and the faster is the closer to what the code
 costs), and the first epoch's extra seconds (tracing, oneDNN's first
@@ -155,13 +155,11 @@ def run_tensorflow(dataset) -> list[float]:
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=yb, logits=model(xb)))
         optimizer.apply_gradients(tape.gradient(loss, variables), variables)
 
-    seconds = []
-    for _ in range(EPOCHS):
-        start = time.perf_counter()
+    def epoch():
         for xb, yb in dataset:
             step(xb, yb)
-        seconds.append(time.perf_counter() - start)
-    return seconds
+
+    return [timed(epoch) for _ in range(EPOCHS)]
 
 
 def run_torch(loader, notebook, channels_last=False) -> list[float]:
@@ -170,15 +168,14 @@ def run_torch(loader, notebook, channels_last=False) -> list[float]:
         model.to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(model.parameters(), lr=protocol.LEARNING_RATE)
     model.train()
-    seconds = []
-    for _ in range(EPOCHS):
-        start = time.perf_counter()
+
+    def epoch():
         for x, y in loader:
             optimizer.zero_grad()
             F.cross_entropy(model(x), y).backward()
             optimizer.step()
-        seconds.append(time.perf_counter() - start)
-    return seconds
+
+    return [timed(epoch) for _ in range(EPOCHS)]
 
 
 def run_lightning(loader, notebook) -> list[float]:
@@ -190,7 +187,7 @@ def run_lightning(loader, notebook) -> list[float]:
 
 
 def steady(seconds: list[float]) -> tuple[float, float]:
-    """(first epoch, steady epoch): the steady one the fastest after the first."""
+    """(first epoch, steady epoch): the steady epoch is the fastest after the first."""
     return seconds[0], min(seconds[1:])
 
 
