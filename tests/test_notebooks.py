@@ -30,6 +30,11 @@ def is_test(cell) -> bool:
     return nbgrader_meta(cell).get("grade", False) and not nbgrader_meta(cell).get("solution", False)
 
 
+def points_of(nb) -> dict[str, float]:
+    """Grade id -> points of each of a notebook's autograded test cells."""
+    return {nbgrader_meta(c)["grade_id"]: nbgrader_meta(c)["points"] for c in nb.cells if c.cell_type == "code" and is_test(c)}
+
+
 def test_course_has_notebooks():
     assert NAMES[:2] == ["00_getting_started", "01_task_taxonomy"]
 
@@ -100,26 +105,27 @@ def test_synthetic_students_cover_every_exercise(name):
 def test_grading_round_trip(name, tmp_path):
     """Through `course-grade` (nbgrader, sandboxed kernels, quick runs): the solution earns every point, the release none.
 
-    A correct answer to every exercise written differently from the solution earns every point too; a
-    plausible wrong answer loses exactly its own exercise's points (tests/students/). The untouched release,
-    run as the grader runs it, fails only on its stubs: NotImplementedError, and NameError for what a
-    failed cell did not define.
+    ``release`` runs the solution as the grader runs it and fails if any of its cells raises; its hidden tests'
+    values become the reference. A correct answer to every exercise written differently from the solution then
+    earns every point (its values equal the solution's, so the solution's own would too: it is not graded again);
+    a plausible wrong answer loses exactly its own exercise's points (tests/students/). The untouched release,
+    run as the grader runs it, earns none and fails only on its stubs: NotImplementedError, and NameError for
+    what a failed cell did not define.
     """
     root = tmp_path / "course"
     assert cli.main(["release", str(root), "--notebook", name]) == 0
     released = root / "release" / name / f"{name}.ipynb"
     source = nbformat.read(grading.SOLUTIONS / f"{name}.ipynb", as_version=4)
-    grading.submit(root, name, "solution", grading.SOLUTIONS / f"{name}.ipynb")
     grading.submit(root, name, "untouched", released)
     synthetic = students(name, source)
     for student, (nb, _) in synthetic.items():
         (tmp_path / f"{student}.ipynb").write_text(nbformat.writes(nb))
         grading.submit(root, name, student, tmp_path / f"{student}.ipynb")
     assert cli.main(["autograde", str(root), "--jobs", "2"]) == 0
-    full = grading.scores(root, name, "solution")
+    full = grading.scores(root, name, "correct")
     zero = grading.scores(root, name, "untouched")
-    assert full and set(full) == set(zero)
-    assert {k: v[0] for k, v in full.items()} == {k: v[1] for k, v in full.items()}, "the solution lost points"
+    assert {k: v[1] for k, v in full.items()} == points_of(source) and set(zero) == set(full)
+    assert {k: v[0] for k, v in full.items()} == points_of(source), "the correct student lost points"
     assert {k: v[0] for k, v in zero.items()} == dict.fromkeys(zero, 0), "the untouched notebook earned points"
     for student, (_, lost) in synthetic.items():
         expected = {k: 0 if k in lost else v[1] for k, v in full.items()}
