@@ -3,17 +3,20 @@
 Not part of any lesson. ``solutions/NN_topic.ipynb`` are flat files; nbgrader
 wants a course directory with ``source/<assignment>/<notebook>.ipynb``. Each
 notebook is one assignment named after its stem. :func:`course_directory`
-lays out such a directory with the course's ``nbgrader_config.py``, and
-:func:`nbgrader` runs nbgrader's own command line inside it.
+lays out such a directory with the course's ``nbgrader_config.py``;
+:func:`release` runs nbgrader's generate_assignment on it in this process,
+and :func:`nbgrader` runs nbgrader's own command line inside it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -68,9 +71,44 @@ def nbgrader(root: Path, *args: str, timeout: float | None = None) -> subprocess
 
 
 def release(root: Path, name: str) -> Path:
-    """Generate the student version of assignment ``name``; return its path."""
-    nbgrader(root, "generate_assignment", name, "--force")
+    """Generate the student version of assignment ``name``; return its path.
+
+    nbgrader's ``generate_assignment``, run in this process (its command line would import nbgrader, two
+    seconds, once per notebook), with the course directory's config read as that command reads it there.
+    """
+    from nbgrader.converters import GenerateAssignment
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.utils import capture_log
+    from traitlets.config.loader import PyFileConfigLoader
+
+    root = root.resolve()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    url = config.CourseDirectory.get("db_url", "")
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):  # a path relative to the course directory
+        config.CourseDirectory.db_url = f"sqlite:///{root / url.removeprefix('sqlite:///')}"
+    coursedir = CourseDirectory(config=config, root=str(root))
+    coursedir.assignment_id = name
+    generate = GenerateAssignment(coursedir=coursedir, config=config, force=True)
+    with warnings.catch_warnings(), scripts_on_path():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        result = capture_log(generate)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
     return root / "release" / name / f"{name}.ipynb"
+
+
+@contextlib.contextmanager
+def scripts_on_path():
+    """This environment's scripts first on PATH while nbgrader runs in this process (a new gradebook runs ``alembic``)."""
+    saved = os.environ.get("PATH")
+    os.environ["PATH"] = nbgrader_env()["PATH"]
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PATH", None)
+        else:
+            os.environ["PATH"] = saved
 
 
 def submit(root: Path, name: str, student: str, notebook: Path) -> None:
