@@ -47,9 +47,10 @@ _warnings.filterwarnings("error", module=r"(__main__|helpers(\\..*)?)$")
 del _os, _warnings, _variable
 """
 
-# Seconds each notebook took in the suite's run, beside another one (README): the longest start first.
-SUITE_SECONDS = {"12": 422, "14": 179, "13": 165, "11": 152, "10": 148, "09": 111, "07": 107, "08": 88, "05": 75, "03": 65, "06": 19,
-                 "04": 17}
+# Seconds each notebook took in the suite's run, beside another one (summed over its cells; a run of 4 December 2026, 07-10 then
+# training 5 epochs, now 3): the longest start first.
+SUITE_SECONDS = {"12": 253, "13": 131, "11": 115, "14": 104, "10": 92, "07": 87, "09": 86, "05": 62, "08": 62, "03": 42, "02": 32,
+                 "04": 13, "06": 11}
 
 
 @dataclass
