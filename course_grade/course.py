@@ -94,10 +94,7 @@ class Course:
             from traitlets.config.loader import PyFileConfigLoader
 
             url = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config().CourseDirectory.get("db_url")
-        url = url or "sqlite:///gradebook.db"
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            url = f"sqlite:///{self.root / url.removeprefix('sqlite:///')}"
-        return url
+        return grading.rooted(url or "sqlite:///gradebook.db", self.root)
 
     def shown_db(self) -> str:
         """The gradebook's URL with its password hidden, for messages."""

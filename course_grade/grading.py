@@ -83,9 +83,7 @@ def release(root: Path, name: str) -> Path:
 
     root = root.resolve()
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    url = config.CourseDirectory.get("db_url", "")
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):  # a path relative to the course directory
-        config.CourseDirectory.db_url = f"sqlite:///{root / url.removeprefix('sqlite:///')}"
+    config.CourseDirectory.db_url = rooted(config.CourseDirectory.get("db_url", "sqlite:///gradebook.db"), root)
     coursedir = CourseDirectory(config=config, root=str(root))
     coursedir.assignment_id = name
     generate = GenerateAssignment(coursedir=coursedir, config=config, force=True)
@@ -95,6 +93,13 @@ def release(root: Path, name: str) -> Path:
     if not result["success"]:
         raise RuntimeError(f"nbgrader generate_assignment {name} failed:\n{result.get('log', '')}\n{result.get('error', '')}")
     return root / "release" / name / f"{name}.ipynb"
+
+
+def rooted(url: str, root: Path) -> str:
+    """A gradebook URL with a relative SQLite path taken from ``root``, as nbgrader's command line run there reads it."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        return f"sqlite:///{root / url.removeprefix('sqlite:///')}"
+    return url
 
 
 @contextlib.contextmanager
